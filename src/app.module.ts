@@ -1,0 +1,35 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import type { Logger } from 'pino';
+import { AuthModule } from './common/auth/auth.module';
+import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
+import { LOGGER } from './common/logging/logger.token';
+import type { AppConfig } from './config/config';
+import { ConfigModule } from './config/config.module';
+import { CustomersModule } from './customers/customers.module';
+import { DatabaseModule } from './database/database.module';
+import { IngestionModule } from './ingestion/ingestion.module';
+import { OpsModule } from './ops/ops.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, logger: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        OpsModule,
+        AuthModule,
+        CustomersModule,
+        IngestionModule,
+      ],
+      providers: [
+        { provide: LOGGER, useValue: logger },
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+      ],
+      exports: [LOGGER],
+      global: true,
+    };
+  }
+}

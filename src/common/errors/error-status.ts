@@ -1,0 +1,24 @@
+import { CommonErrorCode } from './common.exception';
+import { ApiKeysErrorCode } from '../auth/api-keys.exception';
+import { CustomersErrorCode } from '../../customers/customers.exception';
+import { IngestionErrorCode } from '../../ingestion/ingestion.exception';
+
+export type ErrorCode = CommonErrorCode | ApiKeysErrorCode | CustomersErrorCode | IngestionErrorCode;
+
+/** Every error code's HTTP status, in one exhaustive table: adding a code without a status does not compile. */
+export const ERROR_STATUS: Record<ErrorCode, number> = {
+  [CommonErrorCode.VALIDATION_FAILED]: 400,
+  [CommonErrorCode.MALFORMED_JSON]: 400,
+  [CommonErrorCode.PAYLOAD_TOO_LARGE]: 413,
+  [CommonErrorCode.UNSUPPORTED_MEDIA_TYPE]: 415,
+  [CommonErrorCode.UNAUTHENTICATED]: 401,
+  [CommonErrorCode.FORBIDDEN]: 403,
+  [CommonErrorCode.NOT_FOUND]: 404,
+  [CommonErrorCode.METHOD_NOT_ALLOWED]: 405,
+  [CommonErrorCode.INTERNAL]: 500,
+  [ApiKeysErrorCode.API_KEY_NOT_FOUND]: 404,
+  [CustomersErrorCode.CUSTOMER_NOT_FOUND]: 404,
+  [IngestionErrorCode.INVALID_MESSAGE]: 400,
+  [IngestionErrorCode.IMPORT_TOO_LARGE]: 413,
+  [IngestionErrorCode.INVALID_CSV_HEADER]: 400,
+};

@@ -1,0 +1,119 @@
+import * as path from 'node:path';
+
+export type Role = 'api' | 'worker' | 'scheduler';
+
+/** Everything Waymark reads from the environment, parsed once and checked at start-up. */
+export interface AppConfig {
+  /** PostgreSQL connection string; unset means "start an embedded PostgreSQL under WAYMARK_HOME/pg". */
+  databaseUrl?: string;
+  port: number;
+  /** Seeds the first admin API key; unset on the embedded default means "generate one". */
+  adminApiKey?: string;
+  /** Base URL recipients' links point at (tracking, unsubscribe). */
+  publicUrl: string;
+  /** SMTP transport; unset means "write .eml files under WAYMARK_HOME/outbox". */
+  smtpUrl?: string;
+  home: string;
+  roles: Role[];
+  /** Largest JSON body accepted by the API, in bytes. */
+  bodyLimitBytes: number;
+  /** Largest CSV import accepted, in bytes. */
+  importLimitBytes: number;
+  dbPoolSize: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+const SIZE = /^(\d+)\s*(b|kb|mb|gb)?$/i;
+const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const ROLES: Role[] = ['api', 'worker', 'scheduler'];
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const problems: string[] = [];
+  const str = (name: string): string | undefined => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+
+  const databaseUrl = str('DATABASE_URL');
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
+
+  const portText = str('PORT') ?? '3000';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port < 0 || port > 65535) {
+    problems.push(`PORT must be an integer between 0 and 65535 (got "${portText}")`);
+  }
+
+  const adminApiKey = str('ADMIN_API_KEY');
+  if (adminApiKey !== undefined && adminApiKey.length < 16) {
+    problems.push('ADMIN_API_KEY must be at least 16 characters long');
+  }
+
+  const publicUrl = (str('PUBLIC_URL') ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  if (!isHttpUrl(publicUrl)) problems.push(`PUBLIC_URL must be an http(s) URL (got "${publicUrl}")`);
+
+  const smtpUrl = str('SMTP_URL');
+  if (smtpUrl && !/^smtps?:\/\//.test(smtpUrl)) problems.push('SMTP_URL must be an smtp:// or smtps:// URL');
+
+  const home = path.resolve(str('WAYMARK_HOME') ?? './.waymark');
+
+  const rolesText = str('WAYMARK_ROLES') ?? 'api,worker,scheduler';
+  const roles = rolesText.split(',').map((r) => r.trim()) as Role[];
+  const unknownRoles = roles.filter((r) => !ROLES.includes(r));
+  if (unknownRoles.length)
+    problems.push(
+      `WAYMARK_ROLES has unknown roles: ${unknownRoles.join(', ')} (allowed: ${ROLES.join(', ')})`,
+    );
+
+  const bodyLimitBytes = size('BODY_LIMIT', str('BODY_LIMIT') ?? '5mb', problems);
+  const importLimitBytes = size('IMPORT_LIMIT', str('IMPORT_LIMIT') ?? '2gb', problems);
+
+  const poolText = str('DB_POOL_SIZE') ?? '20';
+  const dbPoolSize = Number(poolText);
+  if (!/^\d+$/.test(poolText) || dbPoolSize < 1 || dbPoolSize > 500) {
+    problems.push(`DB_POOL_SIZE must be an integer between 1 and 500 (got "${poolText}")`);
+  }
+
+  const logLevel = (str('LOG_LEVEL') ?? 'info') as AppConfig['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+
+  if (problems.length) throw new ConfigError(problems);
+  return {
+    databaseUrl,
+    port,
+    adminApiKey,
+    publicUrl,
+    smtpUrl,
+    home,
+    roles,
+    bodyLimitBytes,
+    importLimitBytes,
+    dbPoolSize,
+    logLevel,
+  };
+}
+
+function size(name: string, text: string, problems: string[]): number {
+  const m = SIZE.exec(text);
+  if (!m) {
+    problems.push(`${name} must be a size such as 512kb, 5mb or 2gb (got "${text}")`);
+    return 0;
+  }
+  return Number(m[1]) * UNITS[(m[2] ?? 'b').toLowerCase()];
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    return ['http:', 'https:'].includes(new URL(text).protocol);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,148 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuditActor, recordAudit } from '../common/audit/audit-log';
+import { Page, PageQuery, paginate } from '../common/http/pagination';
+import { isUuid } from '../common/http/uuid';
+import { Clock } from '../database/clock';
+import { TransactionService } from '../database/transaction.service';
+import { CustomerEntity, CustomerIdentityEntity, CustomerStatsEntity } from './customer.entity';
+import { CustomersException } from './customers.exception';
+
+export interface CustomerView {
+  id: string;
+  externalId: string | null;
+  email: string | null;
+  traits: Record<string, unknown>;
+  timezone: string | null;
+  consent: { marketing: boolean | null; source: string | null; at: Date | null };
+  createdAt: Date;
+  updatedAt: Date;
+  stats: Omit<CustomerStatsEntity, 'customerId'> | null;
+  identities: { kind: string; value: string; createdAt: Date }[];
+}
+
+@Injectable()
+export class CustomersService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly tx: TransactionService,
+    private readonly clock: Clock,
+  ) {}
+
+  /** `ref` is Waymark's id or the customer's userId: marketers know the latter. */
+  async resolveId(ref: string, manager: EntityManager = this.dataSource.manager): Promise<string> {
+    if (isUuid(ref)) {
+      const found = await manager.query(`SELECT id FROM customers WHERE id = $1`, [ref]);
+      if (found.length) return found[0].id;
+    }
+    const byUserId = await manager.query(
+      `SELECT customer_id FROM customer_identities WHERE kind = 'userId' AND value = $1`,
+      [ref],
+    );
+    if (byUserId.length) return byUserId[0].customer_id;
+    throw CustomersException.notFound(ref);
+  }
+
+  async get(ref: string): Promise<CustomerView> {
+    const id = await this.resolveId(ref);
+    const [customer, stats, identities] = await Promise.all([
+      this.dataSource.manager.findOneByOrFail(CustomerEntity, { id }),
+      this.dataSource.manager.findOneBy(CustomerStatsEntity, { customerId: id }),
+      this.dataSource.manager.find(CustomerIdentityEntity, {
+        where: { customerId: id },
+        order: { createdAt: 'ASC' },
+      }),
+    ]);
+    return toView(customer, stats, identities);
+  }
+
+  list(query: PageQuery & { email?: string }): Promise<Page<CustomerEntity>> {
+    const qb = this.dataSource.manager.createQueryBuilder(CustomerEntity, 'c');
+    if (query.email) qb.where('lower(c.email) = lower(:email)', { email: query.email });
+    return paginate(qb, 'c', query);
+  }
+
+  /** Everything held about the person (GDPR access request). */
+  async export(ref: string): Promise<CustomerView & { events: unknown[]; exportedAt: Date }> {
+    const profile = await this.get(ref);
+    const events = await this.dataSource.query(
+      `SELECT message_id AS "messageId", type, event, properties, "timestamp", original_timestamp AS "originalTimestamp",
+              sent_at AS "sentAt", received_at AS "receivedAt", context
+         FROM events WHERE customer_id = $1 ORDER BY "timestamp", id`,
+      [profile.id],
+    );
+    return { ...profile, events, exportedAt: this.clock.now() };
+  }
+
+  /**
+   * Erasure: the customer row goes and every customer-owned table follows through ON DELETE CASCADE (a rule for
+   * every later table too). The audit entry keeps Waymark's opaque id and counts, nothing personal.
+   */
+  async erase(ref: string, actor: AuditActor | undefined): Promise<void> {
+    await this.tx.run(async (manager) => {
+      const id = await this.resolveId(ref, manager);
+      await manager.query(`SELECT 1 FROM customers WHERE id = $1 FOR UPDATE`, [id]);
+      const [{ events }] = await manager.query(
+        `SELECT count(*)::int AS events FROM events WHERE customer_id = $1`,
+        [id],
+      );
+      const [{ identities }] = await manager.query(
+        `SELECT count(*)::int AS identities FROM customer_identities WHERE customer_id = $1`,
+        [id],
+      );
+      await manager.query(`DELETE FROM customers WHERE id = $1`, [id]);
+      await recordAudit(manager, actor, {
+        action: 'customer.erased',
+        subjectType: 'customer',
+        subjectId: id,
+        details: { events, identities },
+      });
+    });
+  }
+
+  async setConsent(
+    ref: string,
+    marketing: boolean,
+    source: string,
+    actor: AuditActor | undefined,
+  ): Promise<CustomerView> {
+    await this.tx.run(async (manager) => {
+      const id = await this.resolveId(ref, manager);
+      await manager.query(
+        `UPDATE customers SET marketing_consent = $2, consent_source = $3, consent_at = $4, updated_at = $4 WHERE id = $1`,
+        [id, marketing, source, this.clock.now()],
+      );
+      await recordAudit(manager, actor, {
+        action: 'customer.consent',
+        subjectType: 'customer',
+        subjectId: id,
+        details: { marketing, source },
+      });
+    });
+    return this.get(ref);
+  }
+}
+
+function toView(
+  c: CustomerEntity,
+  stats: CustomerStatsEntity | null,
+  identities: CustomerIdentityEntity[],
+): CustomerView {
+  let statsView: CustomerView['stats'] = null;
+  if (stats) {
+    const { customerId: _id, ...rest } = stats;
+    statsView = rest;
+  }
+  return {
+    id: c.id,
+    externalId: c.externalId,
+    email: c.email,
+    traits: c.traits,
+    timezone: c.timezone,
+    consent: { marketing: c.marketingConsent, source: c.consentSource, at: c.consentAt },
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+    stats: statsView,
+    identities: identities.map((i) => ({ kind: i.kind, value: i.value, createdAt: i.createdAt })),
+  };
+}

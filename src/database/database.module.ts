@@ -1,0 +1,20 @@
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { APP_CONFIG } from '../config/config.token';
+import type { AppConfig } from '../config/config';
+import { Clock } from './clock';
+import { dataSourceOptions } from './data-source-options';
+import { TransactionService } from './transaction.service';
+
+@Global()
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => dataSourceOptions(config.databaseUrl!, config.dbPoolSize),
+    }),
+  ],
+  providers: [TransactionService, Clock],
+  exports: [TransactionService, Clock],
+})
+export class DatabaseModule {}
