@@ -57,7 +57,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     problems.push('ADMIN_API_KEY must be at least 16 characters long');
   }
 
-  const publicUrl = (str('PUBLIC_URL') ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  const publicUrl = (str('PUBLIC_URL') ?? `http://localhost:${Number.isInteger(port) ? port : 3000}`).replace(
+    /\/+$/,
+    '',
+  );
   if (!isHttpUrl(publicUrl)) problems.push(`PUBLIC_URL must be an http(s) URL (got "${publicUrl}")`);
 
   const smtpUrl = str('SMTP_URL');

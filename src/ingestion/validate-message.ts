@@ -182,7 +182,12 @@ function checkOrder(properties: JsonObject, bad: Bad): void {
   for (const key of ['revenue', 'total'] as const) {
     const value: Json | undefined = properties[key];
     if (value === undefined || value === null) continue;
-    const n = typeof value === 'number' ? value : typeof value === 'string' && DECIMAL.test(value) ? Number(value) : NaN;
+    const n =
+      typeof value === 'number'
+        ? value
+        : typeof value === 'string' && DECIMAL.test(value)
+          ? Number(value)
+          : NaN;
     if (!Number.isFinite(n) || Math.abs(n) >= 1e12) bad(`properties.${key}`, 'must be a number');
   }
   if (properties.products !== undefined && !Array.isArray(properties.products))

@@ -9,15 +9,39 @@ describe('ingestion (Segment HTTP API)', () => {
   });
   afterAll(() => t.close());
 
-  const post = (path: string, body: unknown) => t.http().post(path).set('Authorization', auth).send(body as object);
+  const post = (path: string, body: unknown) =>
+    t
+      .http()
+      .post(path)
+      .set('Authorization', auth)
+      .send(body as object);
   const count = async (sql: string, params: unknown[] = []) => Number((await t.db.query(sql, params))[0].n);
-  const customer = async (userId: string) => (await t.http().get(`/v1/customers/${userId}`).set('Authorization', `Bearer ${t.adminKey}`)).body;
+  const customer = async (userId: string) =>
+    (await t.http().get(`/v1/customers/${userId}`).set('Authorization', `Bearer ${t.adminKey}`)).body;
 
   it('stores identify and track calls and keeps customer_stats current', async () => {
-    await post('/v1/identify', { userId: 'ada', traits: { email: 'ada@example.com', plan: 'pro', timezone: 'Europe/Paris' } }).expect(200);
-    await post('/v1/track', { userId: 'ada', event: 'Product Added', properties: { sku: 'A1' }, timestamp: '2026-01-01T10:00:00Z' }).expect(200);
-    await post('/v1/track', { userId: 'ada', event: 'Order Completed', properties: { revenue: 30, products: [{ sku: 'A1' }] }, timestamp: '2026-01-02T10:00:00Z' }).expect(200);
-    await post('/v1/track', { userId: 'ada', event: 'Order Completed', properties: { total: '12.50' }, timestamp: '2026-01-05T10:00:00Z' }).expect(200);
+    await post('/v1/identify', {
+      userId: 'ada',
+      traits: { email: 'ada@example.com', plan: 'pro', timezone: 'Europe/Paris' },
+    }).expect(200);
+    await post('/v1/track', {
+      userId: 'ada',
+      event: 'Product Added',
+      properties: { sku: 'A1' },
+      timestamp: '2026-01-01T10:00:00Z',
+    }).expect(200);
+    await post('/v1/track', {
+      userId: 'ada',
+      event: 'Order Completed',
+      properties: { revenue: 30, products: [{ sku: 'A1' }] },
+      timestamp: '2026-01-02T10:00:00Z',
+    }).expect(200);
+    await post('/v1/track', {
+      userId: 'ada',
+      event: 'Order Completed',
+      properties: { total: '12.50' },
+      timestamp: '2026-01-05T10:00:00Z',
+    }).expect(200);
 
     const c = await customer('ada');
     expect(c.email).toBe('ada@example.com');
@@ -39,8 +63,20 @@ describe('ingestion (Segment HTTP API)', () => {
     const batch = {
       batch: [
         { type: 'identify', userId: 'bob', traits: { email: 'bob@example.com' }, messageId: 'bob-1' },
-        { type: 'track', userId: 'bob', event: 'Order Completed', properties: { revenue: 10 }, messageId: 'bob-2' },
-        { type: 'track', userId: 'bob', event: 'Order Completed', properties: { revenue: 10 }, messageId: 'bob-2' },
+        {
+          type: 'track',
+          userId: 'bob',
+          event: 'Order Completed',
+          properties: { revenue: 10 },
+          messageId: 'bob-2',
+        },
+        {
+          type: 'track',
+          userId: 'bob',
+          event: 'Order Completed',
+          properties: { revenue: 10 },
+          messageId: 'bob-2',
+        },
       ],
     };
     const first = await post('/v1/batch', batch).expect(200);
@@ -52,23 +88,45 @@ describe('ingestion (Segment HTTP API)', () => {
   });
 
   it('concurrent replays of one batch still store each message once', async () => {
-    const batch = { batch: Array.from({ length: 20 }, (_, i) => ({ type: 'track', userId: `con-${i % 3}`, event: 'Order Completed', properties: { revenue: 1 }, messageId: `con-${i}` })) };
+    const batch = {
+      batch: Array.from({ length: 20 }, (_, i) => ({
+        type: 'track',
+        userId: `con-${i % 3}`,
+        event: 'Order Completed',
+        properties: { revenue: 1 },
+        messageId: `con-${i}`,
+      })),
+    };
     await Promise.all(Array.from({ length: 5 }, () => post('/v1/batch', batch).expect(200)));
     expect(await count(`SELECT count(*) n FROM events WHERE message_id LIKE 'con-%'`)).toBe(20);
     expect(await count(`SELECT count(*) n FROM customers WHERE external_id LIKE 'con-%'`)).toBe(3);
-    expect(await count(`SELECT sum(orders_count) n FROM customer_stats s JOIN customers c ON c.id = s.customer_id WHERE c.external_id LIKE 'con-%'`)).toBe(20);
+    expect(
+      await count(
+        `SELECT sum(orders_count) n FROM customer_stats s JOIN customers c ON c.id = s.customer_id WHERE c.external_id LIKE 'con-%'`,
+      ),
+    ).toBe(20);
   });
 
   it.each([
-    ['timestamp and sentAt: device clock skew is removed', { timestamp: '2026-03-01T11:00:00Z', sentAt: '2026-03-01T11:00:10Z' }, (received: number) => received - 10_000],
-    ['timestamp alone is kept as sent', { timestamp: '2026-03-01T11:00:00Z' }, () => Date.parse('2026-03-01T11:00:00Z')],
+    [
+      'timestamp and sentAt: device clock skew is removed',
+      { timestamp: '2026-03-01T11:00:00Z', sentAt: '2026-03-01T11:00:10Z' },
+      (received: number) => received - 10_000,
+    ],
+    [
+      'timestamp alone is kept as sent',
+      { timestamp: '2026-03-01T11:00:00Z' },
+      () => Date.parse('2026-03-01T11:00:00Z'),
+    ],
     ['no timestamp: the time it was received', {}, (received: number) => received],
   ])('timestamp handling: %s', async (_name, fields, expected) => {
     const messageId = `ts-${Math.random()}`;
     const before = Date.now();
     await post('/v1/track', { userId: 'clock', event: 'Ping', messageId, ...fields }).expect(200);
     const after = Date.now();
-    const [row] = await t.db.query(`SELECT "timestamp", received_at FROM events WHERE message_id = $1`, [messageId]);
+    const [row] = await t.db.query(`SELECT "timestamp", received_at FROM events WHERE message_id = $1`, [
+      messageId,
+    ]);
     const received = new Date(row.received_at).getTime();
     expect(received).toBeGreaterThanOrEqual(before - 5);
     expect(received).toBeLessThanOrEqual(after + 5);
@@ -79,27 +137,62 @@ describe('ingestion (Segment HTTP API)', () => {
     await post('/v1/batch', {
       sentAt: '2026-03-01T12:00:05Z',
       context: { library: { name: 'test' } },
-      batch: [{ type: 'track', userId: 'batcher', event: 'Ping', timestamp: '2026-03-01T12:00:00Z', messageId: 'batch-ctx' }],
+      batch: [
+        {
+          type: 'track',
+          userId: 'batcher',
+          event: 'Ping',
+          timestamp: '2026-03-01T12:00:00Z',
+          messageId: 'batch-ctx',
+        },
+      ],
     }).expect(200);
-    const [row] = await t.db.query(`SELECT "timestamp", received_at, context FROM events WHERE message_id = 'batch-ctx'`);
+    const [row] = await t.db.query(
+      `SELECT "timestamp", received_at, context FROM events WHERE message_id = 'batch-ctx'`,
+    );
     expect(new Date(row.received_at).getTime() - new Date(row.timestamp).getTime()).toBe(5000);
     expect(row.context).toEqual({ library: { name: 'test' } });
   });
 
   it('merges anonymous history into the profile when identify links the anonymousId', async () => {
-    await post('/v1/track', { anonymousId: 'anon-1', event: 'Product Viewed', messageId: 'm-anon-1' }).expect(200);
-    await post('/v1/track', { anonymousId: 'anon-1', event: 'Order Completed', properties: { revenue: 5 }, messageId: 'm-anon-2' }).expect(200);
-    await post('/v1/identify', { userId: 'carol', traits: { plan: 'gold' }, messageId: 'm-carol-0' }).expect(200);
-    await post('/v1/track', { userId: 'carol', event: 'Order Completed', properties: { revenue: 7 }, messageId: 'm-carol-1' }).expect(200);
-    await post('/v1/identify', { userId: 'carol', anonymousId: 'anon-1', traits: { email: 'carol@example.com' }, messageId: 'm-carol-2' }).expect(200);
+    await post('/v1/track', { anonymousId: 'anon-1', event: 'Product Viewed', messageId: 'm-anon-1' }).expect(
+      200,
+    );
+    await post('/v1/track', {
+      anonymousId: 'anon-1',
+      event: 'Order Completed',
+      properties: { revenue: 5 },
+      messageId: 'm-anon-2',
+    }).expect(200);
+    await post('/v1/identify', { userId: 'carol', traits: { plan: 'gold' }, messageId: 'm-carol-0' }).expect(
+      200,
+    );
+    await post('/v1/track', {
+      userId: 'carol',
+      event: 'Order Completed',
+      properties: { revenue: 7 },
+      messageId: 'm-carol-1',
+    }).expect(200);
+    await post('/v1/identify', {
+      userId: 'carol',
+      anonymousId: 'anon-1',
+      traits: { email: 'carol@example.com' },
+      messageId: 'm-carol-2',
+    }).expect(200);
 
     const c = await customer('carol');
-    expect(c.identities.map((i: { kind: string; value: string }) => `${i.kind}:${i.value}`).sort()).toEqual(
-      ['anonymousId:anon-1', 'email:carol@example.com', 'userId:carol'],
-    );
+    expect(c.identities.map((i: { kind: string; value: string }) => `${i.kind}:${i.value}`).sort()).toEqual([
+      'anonymousId:anon-1',
+      'email:carol@example.com',
+      'userId:carol',
+    ]);
     expect(c.stats).toMatchObject({ ordersCount: 2, revenueTotal: 12, eventsCount: 5 });
     expect(c.traits).toMatchObject({ plan: 'gold', email: 'carol@example.com' });
-    expect(await count(`SELECT count(*) n FROM events WHERE customer_id <> $1 AND message_id LIKE 'm-anon-%'`, [c.id])).toBe(0);
+    expect(
+      await count(`SELECT count(*) n FROM events WHERE customer_id <> $1 AND message_id LIKE 'm-anon-%'`, [
+        c.id,
+      ]),
+    ).toBe(0);
     expect(await count(`SELECT count(*) n FROM customer_identities WHERE value = 'anon-1'`)).toBe(1);
   });
 
@@ -109,7 +202,11 @@ describe('ingestion (Segment HTTP API)', () => {
     const c = await customer('dave');
     expect(c.externalId).toBe('dave');
     expect(c.stats.eventsCount).toBe(2);
-    expect(await count(`SELECT count(*) n FROM customers c JOIN customer_identities i ON i.customer_id = c.id WHERE i.value IN ('anon-2', 'dave')`)).toBe(2);
+    expect(
+      await count(
+        `SELECT count(*) n FROM customers c JOIN customer_identities i ON i.customer_id = c.id WHERE i.value IN ('anon-2', 'dave')`,
+      ),
+    ).toBe(2);
   });
 
   it('never merges two identified customers through a shared anonymousId', async () => {
@@ -122,7 +219,11 @@ describe('ingestion (Segment HTTP API)', () => {
   });
 
   it('alias merges the previous id into the userId', async () => {
-    await post('/v1/track', { userId: 'old-id', event: 'Order Completed', properties: { revenue: 3 } }).expect(200);
+    await post('/v1/track', {
+      userId: 'old-id',
+      event: 'Order Completed',
+      properties: { revenue: 3 },
+    }).expect(200);
     await post('/v1/alias', { previousId: 'old-id', userId: 'new-id' }).expect(200);
     const c = await customer('new-id');
     expect(c.stats).toMatchObject({ ordersCount: 1, revenueTotal: 3 });
@@ -130,17 +231,35 @@ describe('ingestion (Segment HTTP API)', () => {
   });
 
   it('records marketing consent from identify with source and time, newest call winning', async () => {
-    await post('/v1/identify', { userId: 'gina', traits: { marketingConsent: true }, timestamp: '2026-02-01T00:00:00Z' }).expect(200);
-    await post('/v1/identify', { userId: 'gina', traits: { marketingConsent: false }, timestamp: '2026-01-01T00:00:00Z' }).expect(200);
+    await post('/v1/identify', {
+      userId: 'gina',
+      traits: { marketingConsent: true },
+      timestamp: '2026-02-01T00:00:00Z',
+    }).expect(200);
+    await post('/v1/identify', {
+      userId: 'gina',
+      traits: { marketingConsent: false },
+      timestamp: '2026-01-01T00:00:00Z',
+    }).expect(200);
     const c = await customer('gina');
     expect(c.consent).toEqual({ marketing: true, source: 'identify', at: '2026-02-01T00:00:00.000Z' });
   });
 
   it('stores page and screen calls as named events', async () => {
-    await post('/v1/page', { anonymousId: 'pager', name: 'Pricing', properties: { url: 'https://example.com/pricing' }, messageId: 'page-1' }).expect(200);
+    await post('/v1/page', {
+      anonymousId: 'pager',
+      name: 'Pricing',
+      properties: { url: 'https://example.com/pricing' },
+      messageId: 'page-1',
+    }).expect(200);
     await post('/v1/screen', { anonymousId: 'pager', messageId: 'screen-1' }).expect(200);
-    const rows = await t.db.query(`SELECT type, event FROM events WHERE message_id IN ('page-1', 'screen-1') ORDER BY message_id`);
-    expect(rows).toEqual([{ type: 'page', event: 'Pricing' }, { type: 'screen', event: 'Screen Viewed' }]);
+    const rows = await t.db.query(
+      `SELECT type, event FROM events WHERE message_id IN ('page-1', 'screen-1') ORDER BY message_id`,
+    );
+    expect(rows).toEqual([
+      { type: 'page', event: 'Pricing' },
+      { type: 'screen', event: 'Screen Viewed' },
+    ]);
   });
 
   describe('bad input gets a 4xx naming the problem and stores nothing', () => {
@@ -148,19 +267,79 @@ describe('ingestion (Segment HTTP API)', () => {
     it.each<[string, string, unknown, number, string[]]>([
       ['no identity', '/v1/track', { event: 'X' }, 400, ['userId']],
       ['no event name', '/v1/track', { userId: 'u' }, 400, ['event']],
-      ['wrong types', '/v1/track', { userId: {}, event: 5, properties: [] }, 400, ['userId', 'event', 'properties']],
+      [
+        'wrong types',
+        '/v1/track',
+        { userId: {}, event: 5, properties: [] },
+        400,
+        ['userId', 'event', 'properties'],
+      ],
       ['bad timestamp', '/v1/track', { userId: 'u', event: 'X', timestamp: 'yesterday' }, 400, ['timestamp']],
-      ['non-numeric revenue', '/v1/track', { userId: 'u', event: 'Order Completed', properties: { revenue: 'lots' } }, 400, ['properties.revenue']],
-      ['hex revenue', '/v1/track', { userId: 'u', event: 'Order Completed', properties: { total: '0x10' } }, 400, ['properties.total']],
-      ['products not a list', '/v1/track', { userId: 'u', event: 'Order Completed', properties: { products: 'A1' } }, 400, ['properties.products']],
+      [
+        'non-numeric revenue',
+        '/v1/track',
+        { userId: 'u', event: 'Order Completed', properties: { revenue: 'lots' } },
+        400,
+        ['properties.revenue'],
+      ],
+      [
+        'hex revenue',
+        '/v1/track',
+        { userId: 'u', event: 'Order Completed', properties: { total: '0x10' } },
+        400,
+        ['properties.total'],
+      ],
+      [
+        'products not a list',
+        '/v1/track',
+        { userId: 'u', event: 'Order Completed', properties: { products: 'A1' } },
+        400,
+        ['properties.products'],
+      ],
       ['huge id', '/v1/track', { userId: 'u'.repeat(10_000), event: 'X' }, 400, ['userId']],
-      ['NUL character', '/v1/track', { userId: 'u', event: 'X', properties: { note: 'a\u0000b' } }, 400, ['properties']],
+      [
+        'NUL character',
+        '/v1/track',
+        { userId: 'u', event: 'X', properties: { note: 'a\u0000b' } },
+        400,
+        ['properties'],
+      ],
       ['deep nesting', '/v1/track', { userId: 'u', event: 'X', properties: deep(50) }, 400, ['properties']],
-      ['bad email trait', '/v1/identify', { userId: 'u', traits: { email: 'not-an-email' } }, 400, ['traits.email']],
-      ['bad timezone', '/v1/identify', { userId: 'u', traits: { timezone: 'Mars/Olympus' } }, 400, ['traits.timezone']],
-      ['bad consent', '/v1/identify', { userId: 'u', traits: { marketingConsent: 'maybe' } }, 400, ['traits.marketingConsent']],
+      [
+        'bad email trait',
+        '/v1/identify',
+        { userId: 'u', traits: { email: 'not-an-email' } },
+        400,
+        ['traits.email'],
+      ],
+      [
+        'bad timezone',
+        '/v1/identify',
+        { userId: 'u', traits: { timezone: 'Mars/Olympus' } },
+        400,
+        ['traits.timezone'],
+      ],
+      [
+        'bad consent',
+        '/v1/identify',
+        { userId: 'u', traits: { marketingConsent: 'maybe' } },
+        400,
+        ['traits.marketingConsent'],
+      ],
       ['batch not a list', '/v1/batch', { batch: {} }, 400, ['batch']],
-      ['one bad message in a batch', '/v1/batch', { batch: [{ type: 'track', userId: 'ok', event: 'Fine' }, { type: 'track', userId: 'u' }, { type: 'nope', userId: 'u' }] }, 400, ['batch[1].event', 'batch[2].type']],
+      [
+        'one bad message in a batch',
+        '/v1/batch',
+        {
+          batch: [
+            { type: 'track', userId: 'ok', event: 'Fine' },
+            { type: 'track', userId: 'u' },
+            { type: 'nope', userId: 'u' },
+          ],
+        },
+        400,
+        ['batch[1].event', 'batch[2].type'],
+      ],
     ])('%s', async (_name, path, body, status, paths) => {
       const before = await count(`SELECT count(*) n FROM events`);
       const res = await post(path, body).expect(status);
@@ -170,13 +349,22 @@ describe('ingestion (Segment HTTP API)', () => {
     });
 
     it('malformed JSON is a 400', async () => {
-      const res = await t.http().post('/v1/track').set('Authorization', auth).set('Content-Type', 'application/json').send('{"userId": ');
+      const res = await t
+        .http()
+        .post('/v1/track')
+        .set('Authorization', auth)
+        .set('Content-Type', 'application/json')
+        .send('{"userId": ');
       expect(res.status).toBe(400);
       expect(res.body.error).toBe('MALFORMED_JSON');
     });
 
     it('a body over the limit is a 413', async () => {
-      const res = await post('/v1/batch', { batch: [{ type: 'track', userId: 'u', event: 'X', properties: { blob: 'x'.repeat(6 * 1024 * 1024) } }] });
+      const res = await post('/v1/batch', {
+        batch: [
+          { type: 'track', userId: 'u', event: 'X', properties: { blob: 'x'.repeat(6 * 1024 * 1024) } },
+        ],
+      });
       expect(res.status).toBe(413);
       expect(res.body.error).toBe('PAYLOAD_TOO_LARGE');
     });

@@ -28,7 +28,14 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const databaseUrl = await cloneTemplate(serverUrl, name);
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'waymark-home-'));
   const adminKey = `test-admin-${randomBytes(12).toString('hex')}`;
-  const config = loadConfig({ DATABASE_URL: databaseUrl, ADMIN_API_KEY: adminKey, WAYMARK_HOME: home, LOG_LEVEL: 'silent', DB_POOL_SIZE: '5', ...env });
+  const config = loadConfig({
+    DATABASE_URL: databaseUrl,
+    ADMIN_API_KEY: adminKey,
+    WAYMARK_HOME: home,
+    LOG_LEVEL: 'silent',
+    DB_POOL_SIZE: '5',
+    ...env,
+  });
   const app = await createApp(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
   await app.init();
   const db = app.get(DataSource);
@@ -40,8 +47,12 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     config,
     http: () => request(server),
     async keyFor(role) {
-      const res = await request(server).post('/v1/api-keys').set('Authorization', `Bearer ${adminKey}`).send({ name: `${role} key`, role });
-      if (res.status !== 201) throw new Error(`could not create a ${role} key: ${res.status} ${JSON.stringify(res.body)}`);
+      const res = await request(server)
+        .post('/v1/api-keys')
+        .set('Authorization', `Bearer ${adminKey}`)
+        .send({ name: `${role} key`, role });
+      if (res.status !== 201)
+        throw new Error(`could not create a ${role} key: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body.key as string;
     },
     async close() {

@@ -1,0 +1,65 @@
+import * as path from 'node:path';
+import { ConfigError, loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('has defaults for a bare machine', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      databaseUrl: undefined,
+      port: 3000,
+      publicUrl: 'http://localhost:3000',
+      roles: ['api', 'worker', 'scheduler'],
+    });
+    expect(c.home).toBe(path.resolve('.waymark'));
+    expect(c.bodyLimitBytes).toBe(5 * 1024 * 1024);
+  });
+
+  it('reads every variable', () => {
+    const c = loadConfig({
+      DATABASE_URL: 'postgres://u:p@db:5432/w',
+      PORT: '8080',
+      ADMIN_API_KEY: 'k'.repeat(20),
+      PUBLIC_URL: 'https://mail.example.com/',
+      SMTP_URL: 'smtp://relay:25',
+      WAYMARK_HOME: '/var/lib/waymark',
+      WAYMARK_ROLES: 'worker',
+      BODY_LIMIT: '512kb',
+      DB_POOL_SIZE: '7',
+    });
+    expect(c).toMatchObject({
+      databaseUrl: 'postgres://u:p@db:5432/w',
+      port: 8080,
+      publicUrl: 'https://mail.example.com',
+      smtpUrl: 'smtp://relay:25',
+      home: '/var/lib/waymark',
+      roles: ['worker'],
+      bodyLimitBytes: 512 * 1024,
+      dbPoolSize: 7,
+    });
+  });
+
+  it.each([
+    ['PORT', { PORT: 'abc' }],
+    ['PORT', { PORT: '70000' }],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://x' }],
+    ['ADMIN_API_KEY', { ADMIN_API_KEY: 'short' }],
+    ['PUBLIC_URL', { PUBLIC_URL: 'ftp://x' }],
+    ['SMTP_URL', { SMTP_URL: 'http://x' }],
+    ['WAYMARK_ROLES', { WAYMARK_ROLES: 'api,cook' }],
+    ['BODY_LIMIT', { BODY_LIMIT: 'lots' }],
+    ['DB_POOL_SIZE', { DB_POOL_SIZE: '0' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+  ])('a wrong %s stops start-up with a message naming it', (name, env) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(new RegExp(name));
+  });
+
+  it('reports every wrong variable at once', () => {
+    try {
+      loadConfig({ PORT: 'x', LOG_LEVEL: 'y' });
+      throw new Error('expected a ConfigError');
+    } catch (error) {
+      expect((error as ConfigError).problems).toHaveLength(2);
+    }
+  });
+});

@@ -1,0 +1,85 @@
+import { createTestApp, TestApp } from '../setup/test-app';
+
+describe('ops: health, metrics, docs, errors', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('health checks the database without a key', async () => {
+    const res = await t.http().get('/health').expect(200);
+    expect(res.body).toMatchObject({ status: 'ok', database: { status: 'up' } });
+  });
+
+  it('exposes Prometheus metrics: requests by route template and events ingested', async () => {
+    await t
+      .http()
+      .post('/v1/track')
+      .set('Authorization', `Bearer ${t.adminKey}`)
+      .send({ userId: 'metrics', event: 'X', messageId: 'mx' })
+      .expect(200);
+    await t
+      .http()
+      .post('/v1/track')
+      .set('Authorization', `Bearer ${t.adminKey}`)
+      .send({ userId: 'metrics', event: 'X', messageId: 'mx' })
+      .expect(200);
+    const res = await t.http().get('/metrics').expect(200);
+    expect(res.headers['content-type']).toMatch(/text\/plain/);
+    expect(res.text).toMatch(
+      /waymark_http_requests_total\{method="POST",route="\/v1\/track",status="200"\} 2/,
+    );
+    expect(res.text).toMatch(/waymark_events_ingested_total\{type="track"\} 1/);
+    expect(res.text).toMatch(/waymark_events_duplicate_total 1/);
+    expect(res.text).toMatch(/waymark_http_request_duration_seconds_bucket/);
+    expect(res.text).not.toContain('metrics@');
+  });
+
+  it('serves the OpenAPI document and UI', async () => {
+    const json = await t.http().get('/docs-json').expect(200);
+    expect(json.body.openapi).toMatch(/^3\./);
+    for (const path of [
+      '/v1/track',
+      '/v1/identify',
+      '/v1/batch',
+      '/v1/import/{kind}',
+      '/v1/customers/{id}',
+      '/v1/api-keys',
+    ]) {
+      expect(Object.keys(json.body.paths)).toContain(path);
+    }
+    const ui = await t.http().get('/docs').expect(200);
+    expect(ui.text).toContain('swagger');
+  });
+
+  it('answers an unknown route with a JSON 404 and a request id', async () => {
+    const res = await t.http().get('/v1/nothing-here').set('X-Request-Id', 'req-123').expect(404);
+    expect(res.body).toMatchObject({ statusCode: 404, error: 'NOT_FOUND', requestId: 'req-123' });
+    expect(res.headers['x-request-id']).toBe('req-123');
+  });
+
+  it('turns an unexpected failure into a 500 with an error id and no internals', async () => {
+    await t.db.query(`ALTER TABLE customer_stats RENAME TO customer_stats_gone`);
+    try {
+      const res = await t
+        .http()
+        .post('/v1/track')
+        .set('Authorization', `Bearer ${t.adminKey}`)
+        .send({ userId: 'boom', event: 'X' });
+      expect(res.status).toBe(500);
+      expect(res.body).toEqual({
+        statusCode: 500,
+        error: 'INTERNAL',
+        message: 'Internal server error',
+        errorId: expect.any(String),
+        requestId: expect.any(String),
+      });
+      expect(JSON.stringify(res.body)).not.toMatch(/customer_stats|at .*\.ts/);
+      const [{ n }] = await t.db.query(`SELECT count(*)::int n FROM customers WHERE external_id = 'boom'`);
+      expect(n).toBe(0);
+    } finally {
+      await t.db.query(`ALTER TABLE customer_stats_gone RENAME TO customer_stats`);
+    }
+  });
+});
