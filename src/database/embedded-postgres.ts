@@ -162,7 +162,9 @@ async function pgCtl(bin: Binaries, runAs: Ids, args: string[]): Promise<void> {
     await run(bin.pg_ctl, args, { ...(runAs ?? {}), env: { ...process.env, LC_ALL: 'C' } });
   } catch (error) {
     const e = error as { stderr?: string; stdout?: string; message: string };
-    throw new Error(`pg_ctl ${args[0]} failed: ${(e.stderr || e.stdout || e.message).trim()}`, { cause: error });
+    throw new Error(`pg_ctl ${args[0]} failed: ${(e.stderr || e.stdout || e.message).trim()}`, {
+      cause: error,
+    });
   }
 }
 
