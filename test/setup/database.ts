@@ -6,7 +6,11 @@ import { dataSourceOptions } from '../../src/database/data-source-options';
 import { EmbeddedDatabase, startEmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { migrate } from '../../src/database/migrate';
 
-export const TEMPLATE_DB = 'waymark_test_template';
+/** One template per test run, so parallel runs (developers, CI) on one server never drop each other's. */
+export function templateName(): string {
+  process.env.WAYMARK_TEST_TEMPLATE ??= `waymark_test_template_${process.pid}`;
+  return process.env.WAYMARK_TEST_TEMPLATE;
+}
 
 /** The server the tests use: DATABASE_URL when set (CI), else an embedded PostgreSQL of their own. */
 export async function testServerUrl(): Promise<{ url: string; embedded?: EmbeddedDatabase }> {
@@ -33,11 +37,12 @@ export async function admin<T>(url: string, work: (client: Client) => Promise<T>
 
 /** Migrates a template database once per run; each test file clones it (CREATE DATABASE … TEMPLATE), which is fast. */
 export async function buildTemplate(url: string): Promise<void> {
+  const template = templateName();
   await admin(url, async (c) => {
-    await c.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DB} WITH (FORCE)`);
-    await c.query(`CREATE DATABASE ${TEMPLATE_DB}`);
+    await c.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
+    await c.query(`CREATE DATABASE ${template}`);
   });
-  const ds = new DataSource(dataSourceOptions(withDatabase(url, TEMPLATE_DB), 2));
+  const ds = new DataSource(dataSourceOptions(withDatabase(url, template), 2));
   await ds.initialize();
   try {
     await migrate(ds);
@@ -47,7 +52,7 @@ export async function buildTemplate(url: string): Promise<void> {
 }
 
 export async function cloneTemplate(url: string, name: string): Promise<string> {
-  await admin(url, (c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`));
+  await admin(url, (c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${templateName()}`));
   return withDatabase(url, name);
 }
 
