@@ -1,4 +1,6 @@
 import { Foundation1763900000000 } from './1763900000000-foundation';
+import { Segments1763900001000 } from './1763900001000-segments';
+import { Content1763900002000 } from './1763900002000-content';
 
 /** Every migration, in order; the data source runs them at start-up and `npm run migrate` runs them alone. */
-export const migrations = [Foundation1763900000000];
+export const migrations = [Foundation1763900000000, Segments1763900001000, Content1763900002000];

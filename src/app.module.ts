@@ -6,10 +6,12 @@ import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
 import { LOGGER } from './common/logging/logger.token';
 import type { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
+import { ContentModule } from './content/content.module';
 import { CustomersModule } from './customers/customers.module';
 import { DatabaseModule } from './database/database.module';
 import { IngestionModule } from './ingestion/ingestion.module';
 import { OpsModule } from './ops/ops.module';
+import { SchedulerModule } from './scheduler/scheduler.module';
 
 @Module({})
 export class AppModule {
@@ -19,10 +21,12 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         DatabaseModule,
+        SchedulerModule,
         OpsModule,
         AuthModule,
         CustomersModule,
         IngestionModule,
+        ContentModule,
       ],
       providers: [
         { provide: LOGGER, useValue: logger },

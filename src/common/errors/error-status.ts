@@ -2,8 +2,10 @@ import { CommonErrorCode } from './common.exception';
 import { ApiKeysErrorCode } from '../auth/api-keys.exception';
 import { CustomersErrorCode } from '../../customers/customers.exception';
 import { IngestionErrorCode } from '../../ingestion/ingestion.exception';
+import { ContentErrorCode } from '../../content/content.exception';
 
-export type ErrorCode = CommonErrorCode | ApiKeysErrorCode | CustomersErrorCode | IngestionErrorCode;
+export type ErrorCode =
+  CommonErrorCode | ApiKeysErrorCode | CustomersErrorCode | IngestionErrorCode | ContentErrorCode;
 
 /** Every error code's HTTP status, in one exhaustive table: adding a code without a status does not compile. */
 export const ERROR_STATUS: Record<ErrorCode, number> = {
@@ -21,4 +23,9 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   [IngestionErrorCode.INVALID_MESSAGE]: 400,
   [IngestionErrorCode.IMPORT_TOO_LARGE]: 413,
   [IngestionErrorCode.INVALID_CSV_HEADER]: 400,
+  [ContentErrorCode.TEMPLATE_NOT_FOUND]: 404,
+  [ContentErrorCode.TEMPLATE_KEY_TAKEN]: 409,
+  [ContentErrorCode.TEMPLATE_ARCHIVED]: 409,
+  [ContentErrorCode.INVALID_TEMPLATE]: 422,
+  [ContentErrorCode.TEMPLATE_RENDER_FAILED]: 422,
 };
