@@ -73,7 +73,14 @@ export class Segments1763900001000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const table of ['customer_changes', 'customer_scores', 'segment_transitions', 'segment_memberships', 'segment_versions', 'segments']) {
+    for (const table of [
+      'customer_changes',
+      'customer_scores',
+      'segment_transitions',
+      'segment_memberships',
+      'segment_versions',
+      'segments',
+    ]) {
       await q.query(`DROP TABLE IF EXISTS ${table}`);
     }
   }

@@ -13,7 +13,10 @@ export class LeaderLock {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked`, [`job:${job}`]);
+      const [{ locked }] = await runner.query(
+        `SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked`,
+        [`job:${job}`],
+      );
       if (!locked) return undefined;
       try {
         return await work();
