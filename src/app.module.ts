@@ -12,6 +12,7 @@ import { DatabaseModule } from './database/database.module';
 import { IngestionModule } from './ingestion/ingestion.module';
 import { OpsModule } from './ops/ops.module';
 import { SchedulerModule } from './scheduler/scheduler.module';
+import { SegmentsModule } from './segments/segments.module';
 
 @Module({})
 export class AppModule {
@@ -26,6 +27,7 @@ export class AppModule {
         AuthModule,
         CustomersModule,
         IngestionModule,
+        SegmentsModule,
         ContentModule,
       ],
       providers: [

@@ -19,6 +19,8 @@ export interface CustomerView {
   updatedAt: Date;
   stats: Omit<CustomerStatsEntity, 'customerId'> | null;
   identities: { kind: string; value: string; createdAt: Date }[];
+  scores: Record<string, unknown> | null;
+  segments: { key: string; name: string; enteredAt: Date }[];
 }
 
 @Injectable()
@@ -45,15 +47,27 @@ export class CustomersService {
 
   async get(ref: string): Promise<CustomerView> {
     const id = await this.resolveId(ref);
-    const [customer, stats, identities] = await Promise.all([
+    const [customer, stats, identities, scores, segments] = await Promise.all([
       this.dataSource.manager.findOneByOrFail(CustomerEntity, { id }),
       this.dataSource.manager.findOneBy(CustomerStatsEntity, { customerId: id }),
       this.dataSource.manager.find(CustomerIdentityEntity, {
         where: { customerId: id },
         order: { createdAt: 'ASC' },
       }),
+      this.dataSource.query(
+        `SELECT rfm_recency AS "rfmRecency", rfm_frequency AS "rfmFrequency", rfm_monetary AS "rfmMonetary",
+                rfm_code AS "rfmCode", rfm_group AS "rfmGroup", rfm_at AS "rfmAt", clv::float8 AS clv, clv_tier AS "clvTier",
+                churn_probability AS "churnProbability", cluster, updated_at AS "updatedAt"
+           FROM customer_scores WHERE customer_id = $1`,
+        [id],
+      ),
+      this.dataSource.query(
+        `SELECT s.key, s.name, m.entered_at AS "enteredAt" FROM segment_memberships m JOIN segments s ON s.id = m.segment_id
+          WHERE m.customer_id = $1 AND s.archived_at IS NULL ORDER BY s.key`,
+        [id],
+      ),
     ]);
-    return toView(customer, stats, identities);
+    return { ...toView(customer, stats, identities), scores: scores[0] ?? null, segments };
   }
 
   list(query: PageQuery & { email?: string }): Promise<Page<CustomerEntity>> {
@@ -63,15 +77,22 @@ export class CustomersService {
   }
 
   /** Everything held about the person (GDPR access request). */
-  async export(ref: string): Promise<CustomerView & { events: unknown[]; exportedAt: Date }> {
+  async export(ref: string) {
     const profile = await this.get(ref);
-    const events = await this.dataSource.query(
-      `SELECT message_id AS "messageId", type, event, properties, "timestamp", original_timestamp AS "originalTimestamp",
-              sent_at AS "sentAt", received_at AS "receivedAt", context
-         FROM events WHERE customer_id = $1 ORDER BY "timestamp", id`,
-      [profile.id],
-    );
-    return { ...profile, events, exportedAt: this.clock.now() };
+    const [events, segmentTransitions] = await Promise.all([
+      this.dataSource.query(
+        `SELECT message_id AS "messageId", type, event, properties, "timestamp", original_timestamp AS "originalTimestamp",
+                sent_at AS "sentAt", received_at AS "receivedAt", context
+           FROM events WHERE customer_id = $1 ORDER BY "timestamp", id`,
+        [profile.id],
+      ),
+      this.dataSource.query(
+        `SELECT s.key AS segment, t.kind, t.segment_version AS "segmentVersion", t.at
+           FROM segment_transitions t JOIN segments s ON s.id = t.segment_id WHERE t.customer_id = $1 ORDER BY t.at, t.id`,
+        [profile.id],
+      ),
+    ]);
+    return { ...profile, events, segmentTransitions, exportedAt: this.clock.now() };
   }
 
   /**
@@ -127,7 +148,7 @@ function toView(
   c: CustomerEntity,
   stats: CustomerStatsEntity | null,
   identities: CustomerIdentityEntity[],
-): CustomerView {
+): Omit<CustomerView, 'scores' | 'segments'> {
   let statsView: CustomerView['stats'] = null;
   if (stats) {
     const { customerId: _id, ...rest } = stats;

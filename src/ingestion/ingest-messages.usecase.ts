@@ -1,13 +1,24 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../database/clock';
 import { TransactionService } from '../database/transaction.service';
 import { Metrics } from '../ops/metrics';
-import { identityKey, identityKeys, IdentityPlan, KnownIdentity, planIdentities } from './identity-plan';
+import {
+  IdentityKind,
+  identityKey,
+  identityKeys,
+  IdentityPlan,
+  KnownIdentity,
+  planIdentities,
+} from './identity-plan';
+import { writeEvents } from './write-events';
 import { IncomingMessage, ORDER_COMPLETED } from './message';
-import { accumulateStats, mergeProfileUpdates } from './stats-delta';
-import { orderAmount } from './validate-message';
+import { mergeProfileUpdates } from './stats-delta';
+
+// Besides deadlocks: a customer merged or erased by a concurrent batch (FK violation) or created by one (unique
+// violation) between our lookup and our write; the retry plans against the committed state.
+const RETRY_ON = ['23503', '23505'];
 
 export interface IngestResult {
   /** Messages stored now. */
@@ -23,79 +34,90 @@ export interface IngestResult {
 @Injectable()
 export class IngestMessagesUseCase {
   constructor(
+    private readonly dataSource: DataSource,
     private readonly tx: TransactionService,
     private readonly clock: Clock,
     private readonly metrics: Metrics,
   ) {}
 
-  async execute(messages: IncomingMessage[]): Promise<IngestResult> {
-    if (!messages.length) return { stored: 0, duplicates: 0 };
-    const result = await this.tx.run((manager) => this.store(manager, messages));
+  async execute(all: IncomingMessage[]): Promise<IngestResult> {
+    if (!all.length) return { stored: 0, duplicates: 0 };
+    const seen = new Set<string>();
+    const messages = all.filter((m) => !seen.has(m.messageId) && seen.add(m.messageId));
+    const keys = identityKeys(messages);
+    const stored =
+      (await this.storeKnown(messages, keys)) ??
+      (await this.tx.run((manager) => this.store(manager, messages, keys), RETRY_ON));
     const byType: Record<string, number> = {};
-    for (const t of result.storedTypes) byType[t] = (byType[t] ?? 0) + 1;
-    this.metrics.countIngested(byType, result.duplicates);
-    return { stored: result.storedTypes.length, duplicates: result.duplicates };
+    for (const m of stored) byType[m.type] = (byType[m.type] ?? 0) + 1;
+    const duplicates = all.length - stored.length;
+    this.metrics.countIngested(byType, duplicates);
+    return { stored: stored.length, duplicates };
   }
 
-  private async store(manager: EntityManager, all: IncomingMessage[]) {
-    const keys = identityKeys(all);
-    // Every writer of these identities holds these locks, so two batches never create the same customer twice.
-    await manager.query(
-      `SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest($1::text[]) k ORDER BY 1) s`,
-      [keys.map((k) => identityKey(k.kind, k.value))],
+  /**
+   * The common case: events of customers who are all known, with no profile change. One statement, no
+   * transaction. Returns undefined when the batch needs the full path (new or merged identities, identify calls,
+   * or a customer merged or erased concurrently).
+   */
+  private async storeKnown(messages: IncomingMessage[], keys: { kind: IdentityKind; value: string }[]) {
+    if (messages.some((m) => m.type === 'identify' || m.type === 'alias')) return undefined;
+    const plan = planIdentities(
+      messages,
+      await this.knownIdentities(this.dataSource.manager, keys),
+      randomUUID,
     );
+    if (changesIdentities(plan)) return undefined;
+    try {
+      const inserted = await writeEvents(
+        this.dataSource.manager,
+        messages,
+        plan.customerOf,
+        [],
+        this.clock.now(),
+      );
+      return messages.filter((m) => inserted.has(m.messageId));
+    } catch (error) {
+      if (RETRY_ON.includes((error as { code?: string }).code ?? '')) return undefined;
+      throw error;
+    }
+  }
 
-    const messages = await this.withoutDuplicates(manager, all);
-    const duplicates = all.length - messages.length;
-    if (!messages.length) return { storedTypes: [] as string[], duplicates };
-
-    const known = await this.knownIdentities(manager, keys);
-    const plan = planIdentities(messages, known, randomUUID);
+  private async store(
+    manager: EntityManager,
+    messages: IncomingMessage[],
+    keys: { kind: IdentityKind; value: string }[],
+  ) {
+    let plan = planIdentities(messages, await this.knownIdentities(manager, keys), randomUUID);
+    if (changesIdentities(plan)) {
+      // Creating or moving identities: every writer of an identity holds its lock, so two batches never create the
+      // same customer twice; plan again on what is committed now.
+      await manager.query(
+        `SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest($1::text[]) k ORDER BY 1) s`,
+        [keys.map((k) => identityKey(k.kind, k.value))],
+      );
+      plan = planIdentities(messages, await this.knownIdentities(manager, keys), randomUUID);
+    }
     const now = this.clock.now();
     await this.applyIdentityPlan(manager, plan, now);
 
-    const inserted = await this.insertEvents(manager, messages, plan.customerOf);
+    const merged = [...new Set(plan.merges.map((m) => m.into))];
+    // Idempotency: a messageId already stored is skipped by the insert; only stored messages change anything.
+    const inserted = await writeEvents(manager, messages, plan.customerOf, merged, now);
     const stored = messages.filter((m) => inserted.has(m.messageId));
     const customerOf = new Map(messages.map((m, i) => [m.messageId, plan.customerOf[i]]));
-    const merged = new Set(plan.merges.map((m) => m.into));
-
     await this.updateProfiles(manager, stored, customerOf, now);
-    await this.upsertStats(
-      manager,
-      stored.filter((m) => !merged.has(customerOf.get(m.messageId)!)),
-      customerOf,
-      now,
-    );
-    if (merged.size) await recomputeStats(manager, [...merged], now);
-    return {
-      storedTypes: stored.map((m) => m.type),
-      duplicates: duplicates + (messages.length - stored.length),
-    };
-  }
-
-  private async withoutDuplicates(
-    manager: EntityManager,
-    messages: IncomingMessage[],
-  ): Promise<IncomingMessage[]> {
-    const seen = new Set<string>();
-    const unique = messages.filter((m) => !seen.has(m.messageId) && seen.add(m.messageId));
-    const ids = unique.filter((m) => !m.generatedMessageId).map((m) => m.messageId);
-    if (!ids.length) return unique;
-    const rows: { message_id: string }[] = await manager.query(
-      `SELECT message_id FROM events WHERE message_id = ANY($1::text[])`,
-      [ids],
-    );
-    if (!rows.length) return unique;
-    const stored = new Set(rows.map((r) => r.message_id));
-    return unique.filter((m) => !stored.has(m.messageId));
+    if (merged.length) await recomputeStats(manager, merged, now);
+    return stored;
   }
 
   private async knownIdentities(manager: EntityManager, keys: { kind: string; value: string }[]) {
     const rows: { kind: 'userId'; value: string; customer_id: string; external_id: string | null }[] =
       await manager.query(
         `SELECT i.kind, i.value, i.customer_id, c.external_id
-         FROM customer_identities i JOIN customers c ON c.id = i.customer_id
-        WHERE (i.kind, i.value) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+           FROM unnest($1::text[], $2::text[]) AS k(kind, value)
+           JOIN customer_identities i ON i.kind = k.kind AND i.value = k.value
+           JOIN customers c ON c.id = i.customer_id`,
         [keys.map((k) => k.kind), keys.map((k) => k.value)],
       );
     const known = new Map<string, KnownIdentity>();
@@ -113,12 +135,12 @@ export class IngestMessagesUseCase {
       );
     }
     for (const { from, into } of plan.merges) await mergeCustomer(manager, from, into, now);
-    for (const { customerId, externalId } of plan.externalIds) {
-      await manager.query(`UPDATE customers SET external_id = $2, updated_at = $3 WHERE id = $1`, [
-        customerId,
-        externalId,
-        now,
-      ]);
+    if (plan.externalIds.length) {
+      await manager.query(
+        `UPDATE customers c SET external_id = t.external_id, updated_at = $3
+           FROM unnest($1::uuid[], $2::text[]) AS t(id, external_id) WHERE c.id = t.id`,
+        [plan.externalIds.map((e) => e.customerId), plan.externalIds.map((e) => e.externalId), now],
+      );
     }
     if (plan.newIdentities.length) {
       await manager.query(
@@ -133,35 +155,6 @@ export class IngestMessagesUseCase {
         ],
       );
     }
-  }
-
-  private async insertEvents(
-    manager: EntityManager,
-    messages: IncomingMessage[],
-    customerOf: string[],
-  ): Promise<Set<string>> {
-    const rows: { message_id: string }[] = await manager.query(
-      `INSERT INTO events (message_id, customer_id, type, event, properties, "timestamp", original_timestamp, sent_at, received_at, context)
-       SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[], $7::timestamptz[],
-                            $8::timestamptz[], $9::timestamptz[], $10::jsonb[])
-       ON CONFLICT (message_id) DO NOTHING
-       RETURNING message_id`,
-      [
-        messages.map((m) => m.messageId),
-        customerOf,
-        messages.map((m) => m.type),
-        messages.map((m) => m.event ?? null),
-        messages.map((m) =>
-          JSON.stringify(m.type === 'identify' || m.type === 'group' ? m.traits : m.properties),
-        ),
-        messages.map((m) => m.timestamp),
-        messages.map((m) => m.originalTimestamp ?? null),
-        messages.map((m) => m.sentAt ?? null),
-        messages.map((m) => m.receivedAt),
-        messages.map((m) => JSON.stringify(m.context)),
-      ],
-    );
-    return new Set(rows.map((r) => r.message_id));
   }
 
   private async updateProfiles(
@@ -201,55 +194,23 @@ export class IngestMessagesUseCase {
       ],
     );
   }
+}
 
-  private async upsertStats(
-    manager: EntityManager,
-    stored: IncomingMessage[],
-    customerOf: Map<string, string>,
-    now: Date,
-  ) {
-    const deltas = accumulateStats(
-      stored,
-      (m) => customerOf.get(m.messageId)!,
-      (m) =>
-        m.type === 'track' && m.event === ORDER_COMPLETED ? (orderAmount(m.properties) ?? 0) : undefined,
-    );
-    if (!deltas.length) return;
-    await manager.query(
-      `INSERT INTO customer_stats AS s (customer_id, first_seen_at, last_seen_at, first_order_at, last_order_at, orders_count,
-                                        revenue_total, events_count, event_counts, updated_at)
-       SELECT *, $10::timestamptz FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[],
-                             $5::timestamptz[], $6::int[], $7::numeric[], $8::int[], $9::jsonb[])
-       ON CONFLICT (customer_id) DO UPDATE SET
-         first_seen_at = LEAST(s.first_seen_at, EXCLUDED.first_seen_at),
-         last_seen_at = GREATEST(s.last_seen_at, EXCLUDED.last_seen_at),
-         first_order_at = LEAST(s.first_order_at, EXCLUDED.first_order_at),
-         last_order_at = GREATEST(s.last_order_at, EXCLUDED.last_order_at),
-         orders_count = s.orders_count + EXCLUDED.orders_count,
-         revenue_total = s.revenue_total + EXCLUDED.revenue_total,
-         events_count = s.events_count + EXCLUDED.events_count,
-         event_counts = (SELECT coalesce(jsonb_object_agg(k, coalesce((s.event_counts ->> k)::int, 0)
-                                                           + coalesce((EXCLUDED.event_counts ->> k)::int, 0)), '{}')
-                           FROM (SELECT jsonb_object_keys(s.event_counts) UNION SELECT jsonb_object_keys(EXCLUDED.event_counts)) AS keys(k)),
-         updated_at = EXCLUDED.updated_at`,
-      [
-        deltas.map((d) => d.customerId),
-        deltas.map((d) => d.firstSeenAt),
-        deltas.map((d) => d.lastSeenAt),
-        deltas.map((d) => d.firstOrderAt),
-        deltas.map((d) => d.lastOrderAt),
-        deltas.map((d) => d.ordersCount),
-        deltas.map((d) => d.revenueTotal.toFixed(2)),
-        deltas.map((d) => d.eventsCount),
-        deltas.map((d) => JSON.stringify(d.eventCounts)),
-        now,
-      ],
-    );
-  }
+/** True when a plan creates or moves identities (email links are conflict-tolerant and need no lock). */
+function changesIdentities(plan: IdentityPlan): boolean {
+  return (
+    plan.newCustomers.length > 0 ||
+    plan.merges.length > 0 ||
+    plan.externalIds.length > 0 ||
+    plan.newIdentities.some((i) => i.kind !== 'email')
+  );
 }
 
 /** Moves an anonymous customer's identities, events and traits into the identified one, then removes it. */
 async function mergeCustomer(manager: EntityManager, from: string, into: string, now: Date): Promise<void> {
+  // Locked first: a concurrent batch still adding events to `from` finishes before they are moved (its FK check
+  // holds a key-share lock), and one that comes later fails its FK check and is retried against the merged state.
+  await manager.query(`SELECT 1 FROM customers WHERE id = $1 FOR UPDATE`, [from]);
   await manager.query(`UPDATE customer_identities SET customer_id = $2 WHERE customer_id = $1`, [from, into]);
   await manager.query(`UPDATE events SET customer_id = $2 WHERE customer_id = $1`, [from, into]);
   await manager.query(

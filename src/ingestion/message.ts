@@ -26,3 +26,6 @@ export interface IncomingMessage {
 }
 
 export const ORDER_COMPLETED = 'Order Completed';
+
+/** NOTIFY channel that wakes segment workers when customers were queued in customer_changes. */
+export const CUSTOMER_CHANGES_CHANNEL = 'waymark_customer_changes';

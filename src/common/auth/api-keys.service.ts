@@ -17,9 +17,14 @@ export interface AuthenticatedKey {
 
 // Touching last_used_at on every request would turn every read into a write.
 const LAST_USED_RESOLUTION_MS = 60_000;
+// A verified key is trusted for this long without a query; a revocation reaches other processes within it.
+const VERIFY_CACHE_MS = 5_000;
+const VERIFY_CACHE_SIZE = 1_000;
 
 @Injectable()
 export class ApiKeysService {
+  private readonly verified = new Map<string, { key: AuthenticatedKey; until: number }>();
+
   constructor(
     @InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>,
     private readonly clock: Clock,
@@ -52,11 +57,21 @@ export class ApiKeysService {
     if (!isUuid(id)) throw notFound;
     const result = await this.keys.update({ id, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
     if (!result.affected) throw notFound;
+    for (const [hash, entry] of this.verified) if (entry.key.id === id) this.verified.delete(hash);
   }
 
   async verify(secret: string): Promise<AuthenticatedKey | undefined> {
-    const key = await this.keys.findOne({ where: { keyHash: hashApiKey(secret), revokedAt: IsNull() } });
+    const hash = hashApiKey(secret);
+    const cacheKey = hash.toString('base64');
+    const cached = this.verified.get(cacheKey);
+    if (cached && cached.until > Date.now()) return cached.key;
+    const key = await this.keys.findOne({ where: { keyHash: hash, revokedAt: IsNull() } });
     if (!key) return undefined;
+    if (this.verified.size >= VERIFY_CACHE_SIZE) this.verified.clear();
+    this.verified.set(cacheKey, {
+      key: { id: key.id, name: key.name, role: key.role },
+      until: Date.now() + VERIFY_CACHE_MS,
+    });
     const now = this.clock.now();
     if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
       await this.keys.update({ id: key.id }, { lastUsedAt: now });

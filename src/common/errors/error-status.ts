@@ -3,9 +3,15 @@ import { ApiKeysErrorCode } from '../auth/api-keys.exception';
 import { CustomersErrorCode } from '../../customers/customers.exception';
 import { IngestionErrorCode } from '../../ingestion/ingestion.exception';
 import { ContentErrorCode } from '../../content/content.exception';
+import { SegmentsErrorCode } from '../../segments/segments.exception';
 
 export type ErrorCode =
-  CommonErrorCode | ApiKeysErrorCode | CustomersErrorCode | IngestionErrorCode | ContentErrorCode;
+  | CommonErrorCode
+  | ApiKeysErrorCode
+  | CustomersErrorCode
+  | IngestionErrorCode
+  | ContentErrorCode
+  | SegmentsErrorCode;
 
 /** Every error code's HTTP status, in one exhaustive table: adding a code without a status does not compile. */
 export const ERROR_STATUS: Record<ErrorCode, number> = {
@@ -28,4 +34,8 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   [ContentErrorCode.TEMPLATE_ARCHIVED]: 409,
   [ContentErrorCode.INVALID_TEMPLATE]: 422,
   [ContentErrorCode.TEMPLATE_RENDER_FAILED]: 422,
+  [SegmentsErrorCode.SEGMENT_NOT_FOUND]: 404,
+  [SegmentsErrorCode.SEGMENT_KEY_TAKEN]: 409,
+  [SegmentsErrorCode.INVALID_SEGMENT_DEFINITION]: 422,
+  [SegmentsErrorCode.SEGMENT_IN_USE]: 409,
 };

@@ -1,0 +1,86 @@
+import type { EntityManager } from 'typeorm';
+import { CUSTOMER_CHANGES_CHANNEL, IncomingMessage, ORDER_COMPLETED } from './message';
+
+/**
+ * Stores a batch's events, folds the stored ones into customer_stats, and queues their customers for segment
+ * evaluation, in ONE statement (data-modifying CTEs): atomic on its own, one round trip. Only rows the insert
+ * actually stored (not duplicate messageIds) reach the stats and the queue. Customers in `recomputed` are left out
+ * of the increment because the caller rebuilds their stats from the log (merges).
+ */
+export async function writeEvents(
+  manager: EntityManager,
+  messages: IncomingMessage[],
+  customerOf: string[],
+  recomputed: string[],
+  now: Date,
+): Promise<Set<string>> {
+  const rows: { message_id: string | null }[] = await manager.query(
+    `WITH ins AS (
+       INSERT INTO events (message_id, customer_id, type, event, properties, "timestamp", original_timestamp, sent_at, received_at, context)
+       SELECT m, c, t, e, p, ts, ots, sa, ra, ctx FROM jsonb_to_recordset($1::jsonb)
+         AS r(m text, c uuid, t text, e text, p jsonb, ts timestamptz, ots timestamptz, sa timestamptz, ra timestamptz, ctx jsonb)
+       ON CONFLICT (message_id) DO NOTHING
+       RETURNING message_id, customer_id, type, event, properties, "timestamp"),
+     counted AS (
+       SELECT customer_id, event, count(*)::int AS n FROM ins
+        WHERE event IS NOT NULL AND customer_id <> ALL($2::uuid[]) GROUP BY customer_id, event),
+     orders AS (
+       SELECT customer_id, "timestamp",
+              CASE WHEN type = 'track' AND event = '${ORDER_COMPLETED}'
+                   THEN coalesce((properties ->> 'revenue')::numeric, (properties ->> 'total')::numeric, 0) END AS amount
+         FROM ins WHERE customer_id <> ALL($2::uuid[])),
+     delta AS (
+       SELECT o.customer_id, min(o."timestamp") AS first_seen, max(o."timestamp") AS last_seen,
+              min(o."timestamp") FILTER (WHERE o.amount IS NOT NULL) AS first_order,
+              max(o."timestamp") FILTER (WHERE o.amount IS NOT NULL) AS last_order,
+              count(o.amount)::int AS orders, coalesce(sum(o.amount), 0) AS revenue, count(*)::int AS events,
+              coalesce((SELECT jsonb_object_agg(k.event, k.n) FROM counted k WHERE k.customer_id = o.customer_id), '{}') AS counts
+         FROM orders o GROUP BY o.customer_id),
+     stats AS (
+       INSERT INTO customer_stats AS s (customer_id, first_seen_at, last_seen_at, first_order_at, last_order_at, orders_count,
+                                        revenue_total, events_count, event_counts, updated_at)
+       SELECT customer_id, first_seen, last_seen, first_order, last_order, orders, revenue, events, counts, $3
+         FROM delta ORDER BY customer_id
+       ON CONFLICT (customer_id) DO UPDATE SET
+         first_seen_at = LEAST(s.first_seen_at, EXCLUDED.first_seen_at),
+         last_seen_at = GREATEST(s.last_seen_at, EXCLUDED.last_seen_at),
+         first_order_at = LEAST(s.first_order_at, EXCLUDED.first_order_at),
+         last_order_at = GREATEST(s.last_order_at, EXCLUDED.last_order_at),
+         orders_count = s.orders_count + EXCLUDED.orders_count,
+         revenue_total = s.revenue_total + EXCLUDED.revenue_total,
+         events_count = s.events_count + EXCLUDED.events_count,
+         event_counts = (SELECT coalesce(jsonb_object_agg(k, coalesce((s.event_counts ->> k)::int, 0)
+                                                           + coalesce((EXCLUDED.event_counts ->> k)::int, 0)), '{}')
+                           FROM (SELECT jsonb_object_keys(s.event_counts) UNION SELECT jsonb_object_keys(EXCLUDED.event_counts)) AS keys(k)),
+         updated_at = EXCLUDED.updated_at
+       RETURNING 1),
+     queued AS (
+       INSERT INTO customer_changes (customer_id, changed_at)
+       SELECT DISTINCT customer_id, $3::timestamptz FROM ins ORDER BY 1
+       ON CONFLICT (customer_id) DO NOTHING RETURNING 1)
+     SELECT message_id FROM ins
+     UNION ALL
+     SELECT NULL FROM (SELECT pg_notify('${CUSTOMER_CHANGES_CHANNEL}', '') WHERE EXISTS (SELECT 1 FROM queued)) AS notified
+     UNION ALL
+     SELECT NULL FROM (SELECT count(*) FROM stats) AS s`,
+    [
+      JSON.stringify(
+        messages.map((m, i) => ({
+          m: m.messageId,
+          c: customerOf[i],
+          t: m.type,
+          e: m.event ?? null,
+          p: m.type === 'identify' || m.type === 'group' ? m.traits : m.properties,
+          ts: m.timestamp,
+          ots: m.originalTimestamp ?? null,
+          sa: m.sentAt ?? null,
+          ra: m.receivedAt,
+          ctx: m.context,
+        })),
+      ),
+      recomputed,
+      now,
+    ],
+  );
+  return new Set(rows.filter((r) => r.message_id !== null).map((r) => r.message_id!));
+}

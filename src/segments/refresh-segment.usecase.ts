@@ -1,0 +1,66 @@
+import { Injectable } from '@nestjs/common';
+import { Clock } from '../database/clock';
+import { TransactionService } from '../database/transaction.service';
+import { compileSegmentSql, FULL_REFRESH_SETTINGS } from './rules/compile-sql';
+import type { SegmentRow } from './segment.types';
+
+export interface RefreshResult {
+  segment: string;
+  members: number;
+  entered: number;
+  exited: number;
+  ms: number;
+  /** False when another process was already refreshing this segment. */
+  ran: boolean;
+}
+
+/**
+ * Full refresh: one SQL statement computes the segment over all customers, applies the difference to the
+ * membership table and records entered/exited transitions. An exit is only recorded once the customer has been
+ * in the segment for its minimum dwell time, so members do not flap on every event.
+ */
+@Injectable()
+export class RefreshSegmentUseCase {
+  constructor(
+    private readonly tx: TransactionService,
+    private readonly clock: Clock,
+  ) {}
+
+  async execute(segment: SegmentRow): Promise<RefreshResult> {
+    const started = Date.now();
+    const now = this.clock.now();
+    const { sql, params } = compileSegmentSql(segment.rules, { now });
+    const n = params.length;
+    return this.tx.run(async (manager) => {
+      const [{ locked }] = await manager.query(
+        `SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked`,
+        [`segment:${segment.id}`],
+      );
+      if (!locked) return { segment: segment.key, members: 0, entered: 0, exited: 0, ms: 0, ran: false };
+      for (const setting of FULL_REFRESH_SETTINGS) await manager.query(setting);
+      const [row] = await manager.query(
+        `WITH target AS MATERIALIZED (${sql}),
+         entered AS (
+           INSERT INTO segment_memberships (segment_id, customer_id, entered_at)
+           SELECT $${n + 1}::uuid, t.customer_id, $${n + 2}::timestamptz FROM target t
+           ON CONFLICT DO NOTHING RETURNING customer_id),
+         exited AS (
+           DELETE FROM segment_memberships m
+            WHERE m.segment_id = $${n + 1}::uuid
+              AND m.entered_at <= $${n + 2}::timestamptz - make_interval(secs => $${n + 4}::int)
+              AND NOT EXISTS (SELECT 1 FROM target t WHERE t.customer_id = m.customer_id)
+           RETURNING customer_id),
+         transitions AS (
+           INSERT INTO segment_transitions (segment_id, customer_id, kind, segment_version, at)
+           SELECT $${n + 1}::uuid, customer_id, 'entered', $${n + 3}::int, $${n + 2}::timestamptz FROM entered
+           UNION ALL
+           SELECT $${n + 1}::uuid, customer_id, 'exited', $${n + 3}::int, $${n + 2}::timestamptz FROM exited)
+         SELECT (SELECT count(*) FROM target)::int AS members, (SELECT count(*) FROM entered)::int AS entered,
+                (SELECT count(*) FROM exited)::int AS exited`,
+        [...params, segment.id, now, segment.version, segment.minDwellSeconds],
+      );
+      await manager.query(`UPDATE segments SET refreshed_at = $2 WHERE id = $1`, [segment.id, now]);
+      return { segment: segment.key, ...row, ms: Date.now() - started, ran: true };
+    });
+  }
+}
