@@ -52,9 +52,17 @@ export class CsvImportService {
       skip_records_with_error: true,
       info: true,
     });
-    parser.on('skip', (error: Error & { lines?: number }) =>
-      reject(error.lines ?? 0, `malformed CSV: ${error.message}`),
-    );
+    let lastSkipped = -1;
+    parser.on('skip', (error: Error & { code?: string; lines?: number }) => {
+      // After a stray closing quote (`"a"b`) csv-parse stays in quoted mode and would swallow the following lines
+      // into this bad record: resynchronise at the end of the line instead (the record is skipped either way).
+      if (error.code === 'CSV_INVALID_CLOSING_QUOTE')
+        (parser as unknown as { state: { quoting: boolean } }).state.quoting = false;
+      const line = error.lines ?? 0;
+      if (line === lastSkipped) return; // one report per row, even with several quoting errors on it
+      lastSkipped = line;
+      reject(line, `malformed CSV: ${error.message}`);
+    });
     input.on('error', (error) => parser.destroy(error));
     input.pipe(parser);
 
