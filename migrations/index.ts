@@ -1,6 +1,12 @@
 import { Foundation1763900000000 } from './1763900000000-foundation';
 import { Segments1763900001000 } from './1763900001000-segments';
 import { Content1763900002000 } from './1763900002000-content';
+import { Models1763900003000 } from './1763900003000-models';
 
 /** Every migration, in order; the data source runs them at start-up and `npm run migrate` runs them alone. */
-export const migrations = [Foundation1763900000000, Segments1763900001000, Content1763900002000];
+export const migrations = [
+  Foundation1763900000000,
+  Segments1763900001000,
+  Content1763900002000,
+  Models1763900003000,
+];

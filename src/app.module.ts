@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import type { Logger } from 'pino';
+import { AnalyticsModule } from './analytics/analytics.module';
 import { AuthModule } from './common/auth/auth.module';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
 import { LOGGER } from './common/logging/logger.token';
@@ -29,6 +30,7 @@ export class AppModule {
         IngestionModule,
         SegmentsModule,
         ContentModule,
+        AnalyticsModule,
       ],
       providers: [
         { provide: LOGGER, useValue: logger },

@@ -4,14 +4,16 @@ import { CustomersErrorCode } from '../../customers/customers.exception';
 import { IngestionErrorCode } from '../../ingestion/ingestion.exception';
 import { ContentErrorCode } from '../../content/content.exception';
 import { SegmentsErrorCode } from '../../segments/segments.exception';
+import { AnalyticsErrorCode } from '../../analytics/analytics.exception';
 
 export type ErrorCode =
   | CommonErrorCode
   | ApiKeysErrorCode
   | CustomersErrorCode
+  | SegmentsErrorCode
   | IngestionErrorCode
   | ContentErrorCode
-  | SegmentsErrorCode;
+  | AnalyticsErrorCode;
 
 /** Every error code's HTTP status, in one exhaustive table: adding a code without a status does not compile. */
 export const ERROR_STATUS: Record<ErrorCode, number> = {
@@ -34,6 +36,16 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   [ContentErrorCode.TEMPLATE_ARCHIVED]: 409,
   [ContentErrorCode.INVALID_TEMPLATE]: 422,
   [ContentErrorCode.TEMPLATE_RENDER_FAILED]: 422,
+  [AnalyticsErrorCode.MODEL_NOT_FOUND]: 404,
+  [AnalyticsErrorCode.INVALID_MODEL_OPTIONS]: 422,
+  [AnalyticsErrorCode.CALIBRATION_OUTSIDE_DATA]: 422,
+  [AnalyticsErrorCode.TOO_FEW_CUSTOMERS]: 422,
+  [AnalyticsErrorCode.TOO_FEW_REPEAT_BUYERS]: 422,
+  [AnalyticsErrorCode.ALL_ZERO_FREQUENCIES]: 422,
+  [AnalyticsErrorCode.UNFITTABLE_DATA]: 422,
+  [AnalyticsErrorCode.INSUFFICIENT_TRAINING_DATA]: 422,
+  [AnalyticsErrorCode.MODEL_NOT_CONVERGED]: 422,
+  [AnalyticsErrorCode.MODEL_FIT_IN_PROGRESS]: 409,
   [SegmentsErrorCode.SEGMENT_NOT_FOUND]: 404,
   [SegmentsErrorCode.SEGMENT_KEY_TAKEN]: 409,
   [SegmentsErrorCode.INVALID_SEGMENT_DEFINITION]: 422,

@@ -1,0 +1,62 @@
+import { int, ms } from './stats';
+
+type Ms = number | null;
+
+/** What `ingest` prints: as JSON with --json, else as the text block below. */
+export interface IngestSummary {
+  events: number;
+  clients: number;
+  batchSize: number;
+  customers: number;
+  batchSeconds: Ms;
+  eventsPerSecond: number;
+  clientCpuSeconds: Ms;
+  batchLatencyMs: { p50: Ms; p95: Ms; p99: Ms; max: Ms };
+  raw: { rows: number; skipped: number; seconds: Ms; rowsPerSecond: number };
+  ratioServerToRaw: Ms;
+  track: {
+    targetRps: number;
+    seconds: number;
+    sent: number;
+    ok: number;
+    errors: number;
+    achievedRps: Ms;
+    latencyMs: { p50: Ms; p99: Ms; max: Ms };
+  };
+  loadAverage: { start: Ms; end: Ms; cpus: number };
+  countCheck: {
+    ok: boolean;
+    events: number;
+    batchEvents: number;
+    trackEvents: number;
+    replayStored: number;
+    statsEventsCount: number;
+    problems: string[];
+  };
+}
+
+const n = (v: Ms) => v ?? NaN;
+
+export function formatSummary(s: IngestSummary): string {
+  const b = s.batchLatencyMs;
+  const t = s.track;
+  const c = s.countCheck;
+  return [
+    '',
+    '== ingest benchmark ==',
+    `events            ${int(s.events)} (${s.batchSize}/batch, ${int(s.customers)} customers)`,
+    `clients           ${s.clients} (the bench client itself used ${n(s.clientCpuSeconds)} s CPU)`,
+    `server            ${int(s.eventsPerSecond)} events/s (${n(s.batchSeconds)} s)`,
+    `batch latency     p50 ${ms(n(b.p50))}  p95 ${ms(n(b.p95))}  p99 ${ms(n(b.p99))}  max ${ms(n(b.max))}`,
+    `raw unnest        ${int(s.raw.rowsPerSecond)} rows/s (${n(s.raw.seconds)} s in INSERTs, 1 client, 1,000/statement` +
+      `${s.raw.skipped ? `; ${int(s.raw.skipped)} rows skipped: no customer` : ''})`,
+    `ratio server/raw  ${n(s.ratioServerToRaw)}`,
+    `track @ ${t.targetRps} rps  p50 ${ms(n(t.latencyMs.p50))}  p99 ${ms(n(t.latencyMs.p99))}  ` +
+      `(achieved ${n(t.achievedRps)}/s, ${int(t.ok)}/${int(t.sent)} ok, ${t.seconds} s)`,
+    `count check       ${c.ok ? 'OK' : 'FAILED'} (events ${int(c.events)} = ${int(c.batchEvents)} batch + ` +
+      `${int(c.trackEvents)} track; replay stored ${c.replayStored}; stats sum ${int(c.statsEventsCount)})`,
+    ...c.problems.slice(0, 20).map((p) => `  - ${p}`),
+    `load average      ${n(s.loadAverage.start)} at start, ${n(s.loadAverage.end)} at end, ${s.loadAverage.cpus} CPUs`,
+    '',
+  ].join('\n');
+}

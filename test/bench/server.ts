@@ -1,0 +1,71 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as net from 'node:net';
+import * as path from 'node:path';
+
+export interface RunningServer {
+  base: URL;
+  key: string;
+  stop(): Promise<void>;
+}
+
+/** The real server, as production runs it (node dist/src/main.js), so the figures include Nest, auth and logging. */
+export async function startServer(databaseUrl: string, home: string): Promise<RunningServer> {
+  const port = await freePort();
+  const key = `bench-admin-${randomBytes(16).toString('hex')}`;
+  const main = path.resolve(__dirname, '../../src/main.js');
+  const child = spawn(process.execPath, [main], {
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      ADMIN_API_KEY: key,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      WAYMARK_HOME: home,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // Server output goes to stderr so that `--json` leaves stdout machine-readable.
+  const forward = (chunk: Buffer) => process.stderr.write(`[server] ${chunk.toString('utf8')}`);
+  child.stdout!.on('data', forward);
+  child.stderr!.on('data', forward);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const base = new URL(`http://127.0.0.1:${port}`);
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const status = await fetch(new URL('/health', base)).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 200) break;
+    if (child.exitCode !== null)
+      throw new Error(`the server exited with code ${child.exitCode} before /health`);
+    if (Date.now() > deadline) {
+      await stop(child, exited);
+      throw new Error('the server did not answer GET /health with 200 within 120 s');
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { base, key, stop: () => stop(child, exited) };
+}
+
+/** SIGTERM lets the server drain; SIGKILL only if it has not exited after 30 s. */
+async function stop(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
