@@ -14,7 +14,7 @@ import {
 } from './identity-plan';
 import { writeEvents } from './write-events';
 import { IncomingMessage, ORDER_COMPLETED } from './message';
-import { mergeProfileUpdates } from './stats-delta';
+import { mergeProfileUpdates, ProfileUpdate } from './stats-delta';
 
 // Besides deadlocks: a customer merged or erased by a concurrent batch (FK violation) or created by one (unique
 // violation) between our lookup and our write; the retry plans against the committed state.
@@ -56,12 +56,12 @@ export class IngestMessagesUseCase {
   }
 
   /**
-   * The common case: events of customers who are all known, with no profile change. One statement, no
-   * transaction. Returns undefined when the batch needs the full path (new or merged identities, identify calls,
-   * or a customer merged or erased concurrently).
+   * The common case: messages of customers who are all known (profiles may change). One statement, no
+   * transaction. Returns undefined when the batch needs the full path (new or merged identities, alias calls, or
+   * a customer merged or erased concurrently).
    */
   private async storeKnown(messages: IncomingMessage[], keys: { kind: IdentityKind; value: string }[]) {
-    if (messages.some((m) => m.type === 'identify' || m.type === 'alias')) return undefined;
+    if (messages.some((m) => m.type === 'alias')) return undefined;
     const plan = planIdentities(
       messages,
       await this.knownIdentities(this.dataSource.manager, keys),
@@ -69,14 +69,8 @@ export class IngestMessagesUseCase {
     );
     if (changesIdentities(plan)) return undefined;
     try {
-      const inserted = await writeEvents(
-        this.dataSource.manager,
-        messages,
-        plan.customerOf,
-        [],
-        this.clock.now(),
-      );
-      return messages.filter((m) => inserted.has(m.messageId));
+      const emails = plan.newIdentities.map((i) => ({ value: i.value, customerId: i.customerId }));
+      return await this.write(this.dataSource.manager, messages, plan.customerOf, [], emails);
     } catch (error) {
       if (RETRY_ON.includes((error as { code?: string }).code ?? '')) return undefined;
       throw error;
@@ -98,17 +92,40 @@ export class IngestMessagesUseCase {
       );
       plan = planIdentities(messages, await this.knownIdentities(manager, keys), randomUUID);
     }
-    const now = this.clock.now();
-    await this.applyIdentityPlan(manager, plan, now);
-
+    await this.applyIdentityPlan(manager, plan, this.clock.now());
     const merged = [...new Set(plan.merges.map((m) => m.into))];
-    // Idempotency: a messageId already stored is skipped by the insert; only stored messages change anything.
-    const inserted = await writeEvents(manager, messages, plan.customerOf, merged, now);
-    const stored = messages.filter((m) => inserted.has(m.messageId));
-    const customerOf = new Map(messages.map((m, i) => [m.messageId, plan.customerOf[i]]));
-    await this.updateProfiles(manager, stored, customerOf, now);
-    if (merged.length) await recomputeStats(manager, merged, now);
+    const stored = await this.write(manager, messages, plan.customerOf, merged, []);
+    if (merged.length) await recomputeStats(manager, merged, this.clock.now());
     return stored;
+  }
+
+  /** Writes the batch; returns the messages actually stored (replayed messageIds are skipped and change nothing). */
+  private async write(
+    manager: EntityManager,
+    messages: IncomingMessage[],
+    customerOf: string[],
+    merged: string[],
+    emails: { value: string; customerId: string }[],
+  ): Promise<IncomingMessage[]> {
+    const customerOfId = new Map(messages.map((m, i) => [m.messageId, customerOf[i]]));
+    const customerOfMessage = (m: IncomingMessage) => customerOfId.get(m.messageId)!;
+    const identifies = messages.filter((m) => m.type === 'identify');
+    const profiles = mergeProfileUpdates(identifies, customerOfMessage);
+    const now = this.clock.now();
+    const inserted = await writeEvents(manager, messages, customerOf, merged, now, profiles, emails);
+    // A customer with some identify calls stored and some replayed: apply the stored ones alone.
+    const partial = new Set(
+      profiles
+        .filter(
+          (u) => u.messageIds.some((id) => inserted.has(id)) && !u.messageIds.every((id) => inserted.has(id)),
+        )
+        .map((u) => u.customerId),
+    );
+    if (partial.size) {
+      const again = identifies.filter((m) => inserted.has(m.messageId) && partial.has(customerOfMessage(m)));
+      await this.updateProfiles(manager, mergeProfileUpdates(again, customerOfMessage), now);
+    }
+    return messages.filter((m) => inserted.has(m.messageId));
   }
 
   private async knownIdentities(manager: EntityManager, keys: { kind: string; value: string }[]) {
@@ -157,16 +174,7 @@ export class IngestMessagesUseCase {
     }
   }
 
-  private async updateProfiles(
-    manager: EntityManager,
-    stored: IncomingMessage[],
-    customerOf: Map<string, string>,
-    now: Date,
-  ) {
-    const updates = mergeProfileUpdates(
-      stored.filter((m) => m.type === 'identify'),
-      (m) => customerOf.get(m.messageId)!,
-    );
+  private async updateProfiles(manager: EntityManager, updates: ProfileUpdate[], now: Date) {
     if (!updates.length) return;
     await manager.query(
       `UPDATE customers c SET

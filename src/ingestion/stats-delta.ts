@@ -7,6 +7,8 @@ export interface ProfileUpdate {
   timezone: string | null;
   consent: boolean | null;
   consentAt: Date | null;
+  /** The identify calls folded into this update: applied only if all of them were stored (not replays). */
+  messageIds: string[];
 }
 
 /** Folds identify calls into one profile update per customer; later calls in the batch win. */
@@ -24,8 +26,10 @@ export function mergeProfileUpdates(
       timezone: null,
       consent: null,
       consentAt: null,
+      messageIds: [],
     };
     Object.assign(u.traits, m.traits);
+    u.messageIds.push(m.messageId);
     const { email, timezone, marketingConsent } = m.traits;
     if (typeof email === 'string') u.email = email;
     if (typeof timezone === 'string') u.timezone = timezone;

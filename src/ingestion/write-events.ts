@@ -1,11 +1,14 @@
 import type { EntityManager } from 'typeorm';
 import { CUSTOMER_CHANGES_CHANNEL, IncomingMessage, ORDER_COMPLETED } from './message';
+import type { ProfileUpdate } from './stats-delta';
 
 /**
  * Stores a batch's events, folds the stored ones into customer_stats, and queues their customers for segment
  * evaluation, in ONE statement (data-modifying CTEs): atomic on its own, one round trip. Only rows the insert
  * actually stored (not duplicate messageIds) reach the stats and the queue. Customers in `recomputed` are left out
- * of the increment because the caller rebuilds their stats from the log (merges).
+ * of the increment because the caller rebuilds their stats from the log (merges). Profile updates from identify
+ * calls apply only when every call folded into them was stored, so a replay changes nothing; email identities
+ * are linked when still free.
  */
 export async function writeEvents(
   manager: EntityManager,
@@ -13,6 +16,8 @@ export async function writeEvents(
   customerOf: string[],
   recomputed: string[],
   now: Date,
+  profiles: ProfileUpdate[] = [],
+  emails: { value: string; customerId: string }[] = [],
 ): Promise<Set<string>> {
   const rows: { message_id: string | null }[] = await manager.query(
     `WITH ins AS (
@@ -54,6 +59,27 @@ export async function writeEvents(
                            FROM (SELECT jsonb_object_keys(s.event_counts) UNION SELECT jsonb_object_keys(EXCLUDED.event_counts)) AS keys(k)),
          updated_at = EXCLUDED.updated_at
        RETURNING 1),
+     profiles AS (
+       UPDATE customers c SET
+         traits = c.traits || u.traits,
+         email = coalesce(u.email, c.email),
+         timezone = coalesce(u.timezone, c.timezone),
+         marketing_consent = CASE WHEN u.consent IS NOT NULL AND (c.consent_at IS NULL OR u.consent_at >= c.consent_at)
+                                  THEN u.consent ELSE c.marketing_consent END,
+         consent_source = CASE WHEN u.consent IS NOT NULL AND (c.consent_at IS NULL OR u.consent_at >= c.consent_at)
+                               THEN 'identify' ELSE c.consent_source END,
+         consent_at = CASE WHEN u.consent IS NOT NULL AND (c.consent_at IS NULL OR u.consent_at >= c.consent_at)
+                           THEN u.consent_at ELSE c.consent_at END,
+         updated_at = $3
+       FROM (SELECT * FROM jsonb_to_recordset($4::jsonb)
+               AS r(id uuid, traits jsonb, email text, timezone text, consent boolean, consent_at timestamptz, mids text[])
+              ORDER BY id) AS u
+       WHERE c.id = u.id AND NOT EXISTS (SELECT 1 FROM unnest(u.mids) AS mid WHERE mid NOT IN (SELECT message_id FROM ins))
+       RETURNING 1),
+     emails AS (
+       INSERT INTO customer_identities (kind, value, customer_id, created_at)
+       SELECT 'email', e.value, e.customer_id, $3 FROM jsonb_to_recordset($5::jsonb) AS e(value text, customer_id uuid)
+       ON CONFLICT DO NOTHING RETURNING 1),
      queued AS (
        INSERT INTO customer_changes (customer_id, changed_at)
        SELECT DISTINCT customer_id, $3::timestamptz FROM ins ORDER BY 1
@@ -80,6 +106,18 @@ export async function writeEvents(
       ),
       recomputed,
       now,
+      JSON.stringify(
+        profiles.map((u) => ({
+          id: u.customerId,
+          traits: u.traits,
+          email: u.email,
+          timezone: u.timezone,
+          consent: u.consent,
+          consent_at: u.consentAt,
+          mids: u.messageIds,
+        })),
+      ),
+      JSON.stringify(emails.map((e) => ({ value: e.value, customer_id: e.customerId }))),
     ],
   );
   return new Set(rows.filter((r) => r.message_id !== null).map((r) => r.message_id!));

@@ -87,6 +87,27 @@ describe('ingestion (Segment HTTP API)', () => {
     expect((await customer('bob')).stats).toMatchObject({ ordersCount: 1, revenueTotal: 10, eventsCount: 2 });
   });
 
+  it('a replayed identify changes nothing, while a new one in the same batch still applies', async () => {
+    await post('/v1/identify', { userId: 'rita', traits: { plan: 'free' }, messageId: 'rita-1' }).expect(200);
+    await post('/v1/identify', {
+      userId: 'rita',
+      traits: { plan: 'pro', email: 'rita@example.com' },
+      messageId: 'rita-2',
+    }).expect(200);
+    const res = await post('/v1/batch', {
+      batch: [
+        { type: 'identify', userId: 'rita', traits: { plan: 'free' }, messageId: 'rita-1' },
+        { type: 'identify', userId: 'rita', traits: { tier: 'gold' }, messageId: 'rita-3' },
+      ],
+    }).expect(200);
+    expect(res.body).toMatchObject({ stored: 1, duplicates: 1 });
+    const c = await customer('rita');
+    expect(c.traits).toMatchObject({ plan: 'pro', tier: 'gold' });
+    expect(c.identities.map((i: { kind: string; value: string }) => `${i.kind}:${i.value}`)).toContain(
+      'email:rita@example.com',
+    );
+  });
+
   it('concurrent replays of one batch still store each message once', async () => {
     const batch = {
       batch: Array.from({ length: 20 }, (_, i) => ({
