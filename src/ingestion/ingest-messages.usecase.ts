@@ -19,6 +19,7 @@ import { mergeProfileUpdates, ProfileUpdate } from './stats-delta';
 // Besides deadlocks: a customer merged or erased by a concurrent batch (FK violation) or created by one (unique
 // violation) between our lookup and our write; the retry plans against the committed state.
 const RETRY_ON = ['23503', '23505'];
+const FALL_BACK_ON = [...RETRY_ON, '40P01', '40001'];
 
 export interface IngestResult {
   /** Messages stored now. */
@@ -41,7 +42,13 @@ export class IngestMessagesUseCase {
   ) {}
 
   async execute(all: IncomingMessage[]): Promise<IngestResult> {
-    if (!all.length) return { stored: 0, duplicates: 0 };
+    const stored = await this.storedIds(all);
+    return { stored: stored.size, duplicates: all.length - stored.size };
+  }
+
+  /** Stores the messages; returns the messageIds stored now (a replayed or repeated messageId is not). */
+  async storedIds(all: IncomingMessage[]): Promise<Set<string>> {
+    if (!all.length) return new Set();
     const seen = new Set<string>();
     const messages = all.filter((m) => !seen.has(m.messageId) && seen.add(m.messageId));
     const keys = identityKeys(messages);
@@ -50,9 +57,8 @@ export class IngestMessagesUseCase {
       (await this.tx.run((manager) => this.store(manager, messages, keys), RETRY_ON));
     const byType: Record<string, number> = {};
     for (const m of stored) byType[m.type] = (byType[m.type] ?? 0) + 1;
-    const duplicates = all.length - stored.length;
-    this.metrics.countIngested(byType, duplicates);
-    return { stored: stored.length, duplicates };
+    this.metrics.countIngested(byType, all.length - stored.length);
+    return new Set(stored.map((m) => m.messageId));
   }
 
   /**
@@ -72,7 +78,8 @@ export class IngestMessagesUseCase {
       const emails = plan.newIdentities.map((i) => ({ value: i.value, customerId: i.customerId }));
       return await this.write(this.dataSource.manager, messages, plan.customerOf, [], emails);
     } catch (error) {
-      if (RETRY_ON.includes((error as { code?: string }).code ?? '')) return undefined;
+      // Deadlocks against concurrent batches, or a customer merged/erased meanwhile: the transactional path retries.
+      if (FALL_BACK_ON.includes((error as { code?: string }).code ?? '')) return undefined;
       throw error;
     }
   }

@@ -128,6 +128,26 @@ describe('ingestion (Segment HTTP API)', () => {
     ).toBe(20);
   });
 
+  it('concurrent batches of the same known customers (profiles and stats) all succeed and add up', async () => {
+    const users = Array.from({ length: 5 }, (_, i) => `busy-${i}`);
+    await post('/v1/batch', { batch: users.map((userId) => ({ type: 'identify', userId })) }).expect(200);
+    const batches = Array.from({ length: 12 }, (_, b) => ({
+      batch: Array.from({ length: 30 }, (_, i) => {
+        const userId = users[(b + i) % users.length];
+        return i % 3 === 0
+          ? { type: 'identify', userId, traits: { seen: b } }
+          : { type: 'track', userId, event: 'Order Completed', properties: { revenue: 1 } };
+      }),
+    }));
+    const results = await Promise.all(batches.map((b) => post('/v1/batch', b)));
+    expect(results.map((r) => r.status)).toEqual(batches.map(() => 200));
+    const [{ orders }] = await t.db.query(
+      `SELECT sum(orders_count)::int AS orders FROM customer_stats s JOIN customers c ON c.id = s.customer_id
+        WHERE c.external_id LIKE 'busy-%'`,
+    );
+    expect(orders).toBe(12 * 20);
+  });
+
   it.each([
     [
       'timestamp and sentAt: device clock skew is removed',
