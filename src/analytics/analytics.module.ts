@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { SegmentsModule } from '../segments/segments.module';
 import { ChurnModelService } from './churn-model.service';
 import { ClvModelService } from './clv-model.service';
 import { ModelScoresRepository } from './model-scores.repository';
@@ -9,6 +10,7 @@ import { OrderHistoryRepository } from './order-history.repository';
 
 /** Predictive models over the event log — CLV (BG/NBD or Pareto/NBD + Gamma-Gamma) and churn propensity. */
 @Module({
+  imports: [SegmentsModule],
   controllers: [ModelsController],
   providers: [
     OrderHistoryRepository,

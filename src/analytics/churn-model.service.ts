@@ -19,6 +19,7 @@ import { ModelScoresRepository } from './model-scores.repository';
 import type { FitChurnDto } from './models.dto';
 import { ModelRecord, ModelsRepository, ModelView } from './models.repository';
 import { OrderHistoryRepository } from './order-history.repository';
+import { RefreshAllSegmentsUseCase } from '../segments/refresh-all.usecase';
 
 const DAY_MS = 86_400_000;
 
@@ -47,11 +48,14 @@ export class ChurnModelService {
     private readonly clock: Clock,
     private readonly lock: LeaderLock,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly refreshSegments: RefreshAllSegmentsUseCase,
   ) {}
 
   async fit(dto: FitChurnDto, run: FitRunOptions = {}): Promise<ModelView> {
     const result = await this.lock.runExclusive('model-fit:churn', () => this.fitExclusive(dto, run));
     if (!result) throw AnalyticsException.inProgress('churn');
+    // Segments read scores: bring memberships (and their transitions) in line with the new model now.
+    await this.refreshSegments.execute();
     return result;
   }
 

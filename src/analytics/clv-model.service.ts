@@ -29,6 +29,7 @@ import { ModelScoresRepository } from './model-scores.repository';
 import type { FitClvDto } from './models.dto';
 import { ModelRecord, ModelsRepository, ModelView } from './models.repository';
 import { OrderHistoryRepository } from './order-history.repository';
+import { RefreshAllSegmentsUseCase } from '../segments/refresh-all.usecase';
 
 export interface FitRunOptions {
   actor?: AuditActor;
@@ -54,11 +55,14 @@ export class ClvModelService {
     private readonly clock: Clock,
     private readonly lock: LeaderLock,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly refreshSegments: RefreshAllSegmentsUseCase,
   ) {}
 
   async fit(dto: FitClvDto, run: FitRunOptions = {}): Promise<ModelView> {
     const result = await this.lock.runExclusive('model-fit:clv', () => this.fitExclusive(dto, run));
     if (!result) throw AnalyticsException.inProgress('clv');
+    // Segments read scores: bring memberships (and their transitions) in line with the new model now.
+    await this.refreshSegments.execute();
     return result;
   }
 

@@ -253,6 +253,26 @@ describe('CLV models on CDNOW, through the real ingestion path', () => {
     });
   });
 
+  it('refreshes segments that read CLV tiers as soon as a fit becomes current', async () => {
+    await t
+      .http()
+      .post('/v1/segments')
+      .set('Authorization', admin)
+      .send({
+        key: 'high-clv',
+        name: 'High CLV',
+        rules: { all: [{ fact: 'scores', path: '$.clvTier', operator: 'equal', value: 'high' }] },
+      })
+      .expect(201);
+    await fitClv({ calibrationEnd: '1997-09-30' }).expect(201);
+    const [{ members, high }] = await t.db.query(
+      `SELECT (SELECT count(*) FROM segment_memberships m JOIN segments s ON s.id = m.segment_id WHERE s.key = 'high-clv')::int AS members,
+              (SELECT count(*) FROM customer_scores WHERE clv_tier = 'high')::int AS high`,
+    );
+    expect(high).toBeGreaterThan(0);
+    expect(members).toBe(high);
+  });
+
   it('reproduces the published Pareto/NBD fit when model = pareto', async () => {
     const res = await fitClv({
       model: 'pareto',
