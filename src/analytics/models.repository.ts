@@ -1,7 +1,7 @@
+import { decodeCursor, encodeCursor } from '../common/http/pagination';
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { CommonException } from '../common/errors/common.exception';
 import { Page } from '../common/http/pagination';
 import { isUuid } from '../common/http/uuid';
 import { Clock } from '../database/clock';
@@ -160,29 +160,4 @@ export class ModelsRepository {
       nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null,
     };
   }
-}
-
-function encodeCursor(createdAt: Date, id: string): string {
-  return Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      typeof value[0] === 'string' &&
-      !Number.isNaN(Date.parse(value[0])) &&
-      typeof value[1] === 'string' &&
-      isUuid(value[1])
-    ) {
-      return [value[0], value[1]];
-    }
-  } catch {
-    // fall through to the 400 below
-  }
-  throw CommonException.validation([
-    { path: 'cursor', message: 'is not a cursor returned by this endpoint' },
-  ]);
 }

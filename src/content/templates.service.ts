@@ -1,7 +1,7 @@
+import { decodeCursor, encodeCursor } from '../common/http/pagination';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditActor, recordAudit } from '../common/audit/audit-log';
-import { CommonException } from '../common/errors/common.exception';
 import { Page } from '../common/http/pagination';
 import { isUuid } from '../common/http/uuid';
 import { Clock } from '../database/clock';
@@ -236,28 +236,4 @@ function toRenderable(view: TemplateView): RenderableVersion {
     text: view.text,
     blocks: view.blocks,
   };
-}
-
-function encodeCursor(createdAt: Date, id: string): string {
-  return Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      typeof value[0] === 'string' &&
-      !Number.isNaN(Date.parse(value[0])) &&
-      typeof value[1] === 'string' &&
-      isUuid(value[1])
-    )
-      return [value[0], value[1]];
-  } catch {
-    // fall through to the 400 below
-  }
-  throw CommonException.validation([
-    { path: 'cursor', message: 'is not a cursor returned by this endpoint' },
-  ]);
 }

@@ -48,11 +48,13 @@ export async function paginate<T extends ObjectLiteral>(
   return { items, nextCursor };
 }
 
-function encodeCursor(createdAt: Date, id: string): string {
+/** The (created_at, id) keyset position of a row, opaque to clients. */
+export function encodeCursor(createdAt: Date, id: string): string {
   return Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString('base64url');
 }
 
-function decodeCursor(cursor: string): [string, string] {
+/** Reads a cursor made by encodeCursor; anything else is a 400 naming `cursor`. */
+export function decodeCursor(cursor: string): [string, string] {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
     if (
