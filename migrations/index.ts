@@ -2,6 +2,7 @@ import { Foundation1763900000000 } from './1763900000000-foundation';
 import { Segments1763900001000 } from './1763900001000-segments';
 import { Content1763900002000 } from './1763900002000-content';
 import { Models1763900003000 } from './1763900003000-models';
+import { Messaging1763900004000 } from './1763900004000-messaging';
 
 /** Every migration, in order; the data source runs them at start-up and `npm run migrate` runs them alone. */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   Segments1763900001000,
   Content1763900002000,
   Models1763900003000,
+  Messaging1763900004000,
 ];

@@ -11,6 +11,7 @@ import { ContentModule } from './content/content.module';
 import { CustomersModule } from './customers/customers.module';
 import { DatabaseModule } from './database/database.module';
 import { IngestionModule } from './ingestion/ingestion.module';
+import { MessagingModule } from './messaging/messaging.module';
 import { OpsModule } from './ops/ops.module';
 import { SchedulerModule } from './scheduler/scheduler.module';
 import { SegmentsModule } from './segments/segments.module';
@@ -31,6 +32,7 @@ export class AppModule {
         SegmentsModule,
         ContentModule,
         AnalyticsModule,
+        MessagingModule,
       ],
       providers: [
         { provide: LOGGER, useValue: logger },

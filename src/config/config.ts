@@ -21,6 +21,12 @@ export interface AppConfig {
   importLimitBytes: number;
   dbPoolSize: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Messaging: SMTP messages per second per process (0 = no limit). */
+  smtpRate: number;
+  /** Messaging: at most `max` marketing emails per customer per rolling `windowMs`. */
+  frequencyCap: { max: number; windowMs: number };
+  /** Messaging: local quiet hours as minutes of the day [start, end), or null when off. */
+  quietHours: { start: number; end: number } | null;
 }
 
 export class ConfigError extends Error {
@@ -88,8 +94,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const logLevel = (str('LOG_LEVEL') ?? 'info') as AppConfig['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
+  const smtpRateText = str('SMTP_RATE') ?? '0';
+  const smtpRate = Number(smtpRateText);
+  if (!/^\d+$/.test(smtpRateText))
+    problems.push(`SMTP_RATE must be a whole number of messages per second (got "${smtpRateText}")`);
+
+  const capText = str('FREQUENCY_CAP') ?? '3/7d';
+  const cap = /^(\d+)\/(\d+)(h|d)$/.exec(capText);
+  if (!cap) problems.push(`FREQUENCY_CAP must look like 3/7d or 2/24h (got "${capText}")`);
+  const frequencyCap = cap
+    ? { max: Number(cap[1]), windowMs: Number(cap[2]) * (cap[3] === 'h' ? 3_600_000 : 86_400_000) }
+    : { max: 0, windowMs: 0 };
+
+  const quietText = str('QUIET_HOURS') ?? '21:00-08:00';
+  const quiet = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$/.exec(quietText);
+  if (!quiet && quietText !== 'off')
+    problems.push(`QUIET_HOURS must look like 21:00-08:00 or be off (got "${quietText}")`);
+  const quietHours = quiet
+    ? { start: Number(quiet[1]) * 60 + Number(quiet[2]), end: Number(quiet[3]) * 60 + Number(quiet[4]) }
+    : null;
+
   if (problems.length) throw new ConfigError(problems);
   return {
+    smtpRate,
+    frequencyCap,
+    quietHours,
     databaseUrl,
     port,
     adminApiKey,

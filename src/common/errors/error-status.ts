@@ -5,6 +5,7 @@ import { IngestionErrorCode } from '../../ingestion/ingestion.exception';
 import { ContentErrorCode } from '../../content/content.exception';
 import { SegmentsErrorCode } from '../../segments/segments.exception';
 import { AnalyticsErrorCode } from '../../analytics/analytics.exception';
+import { MessagingErrorCode } from '../../messaging/messaging.exception';
 
 export type ErrorCode =
   | CommonErrorCode
@@ -13,7 +14,8 @@ export type ErrorCode =
   | SegmentsErrorCode
   | IngestionErrorCode
   | ContentErrorCode
-  | AnalyticsErrorCode;
+  | AnalyticsErrorCode
+  | MessagingErrorCode;
 
 /** Every error code's HTTP status, in one exhaustive table: adding a code without a status does not compile. */
 export const ERROR_STATUS: Record<ErrorCode, number> = {
@@ -50,4 +52,7 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   [SegmentsErrorCode.SEGMENT_KEY_TAKEN]: 409,
   [SegmentsErrorCode.INVALID_SEGMENT_DEFINITION]: 422,
   [SegmentsErrorCode.SEGMENT_IN_USE]: 409,
+  [MessagingErrorCode.MESSAGE_NOT_FOUND]: 404,
+  [MessagingErrorCode.SUPPRESSION_NOT_FOUND]: 404,
+  [MessagingErrorCode.LINK_NOT_FOUND]: 404,
 };

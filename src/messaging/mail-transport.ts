@@ -1,0 +1,89 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import * as nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
+import type { AppConfig } from '../config/config';
+import { APP_CONFIG } from '../config/config.token';
+
+export interface OutgoingMail {
+  from: string;
+  replyTo?: string;
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+  /** Full header value, with angle brackets: `<uuid@host>`. */
+  messageId: string;
+  headers: Record<string, string>;
+}
+
+export interface SendReceipt {
+  /** What the peer said it queued the message as (SMTP reply), or the file written. */
+  providerMessageId: string;
+}
+
+/**
+ * Where mail goes. `SMTP_URL` set: a nodemailer SMTP pool (pooled connections, `SMTP_RATE` messages per second);
+ * unset: each message is written as an `.eml` under `$WAYMARK_HOME/outbox`. Errors are nodemailer's (an SMTP reply
+ * carries `responseCode`), classified by `classifySendError`.
+ */
+@Injectable()
+export class MailTransport implements OnApplicationShutdown {
+  private transporter?: Transporter;
+  readonly outboxDir: string;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    this.outboxDir = path.join(config.home, 'outbox');
+  }
+
+  get kind(): 'smtp' | 'file' {
+    return this.config.smtpUrl ? 'smtp' : 'file';
+  }
+
+  async send(mail: OutgoingMail): Promise<SendReceipt> {
+    const message = {
+      from: mail.from,
+      replyTo: mail.replyTo,
+      to: mail.to,
+      subject: mail.subject,
+      html: mail.html,
+      text: mail.text,
+      messageId: mail.messageId,
+      headers: mail.headers,
+    };
+    if (!this.config.smtpUrl) return this.writeFile(message);
+    const info = await this.smtp().sendMail(message);
+    return { providerMessageId: String(info.response ?? info.messageId) };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.transporter?.close();
+  }
+
+  private smtp(): Transporter {
+    if (!this.transporter) {
+      // nodemailer reads transport options from the URL's query; values in SMTP_URL itself win.
+      const url = new URL(this.config.smtpUrl!);
+      const defaults: Record<string, string> = { pool: 'true', maxConnections: '5', maxMessages: 'Infinity' };
+      if (this.config.smtpRate > 0)
+        Object.assign(defaults, { rateDelta: '1000', rateLimit: String(this.config.smtpRate) });
+      for (const [k, v] of Object.entries(defaults)) if (!url.searchParams.has(k)) url.searchParams.set(k, v);
+      this.transporter = nodemailer.createTransport(url.toString());
+    }
+    return this.transporter;
+  }
+
+  private async writeFile(message: object): Promise<SendReceipt> {
+    const stream = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+    const info = await stream.sendMail(message);
+    await fs.mkdir(this.outboxDir, { recursive: true });
+    const file = path.join(
+      this.outboxDir,
+      `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID()}.eml`,
+    );
+    await fs.writeFile(file, info.message as Buffer);
+    return { providerMessageId: `file:${path.basename(file)}` };
+  }
+}

@@ -1,0 +1,125 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import type { AppConfig } from '../config/config';
+import { APP_CONFIG } from '../config/config.token';
+import { CustomersException } from '../customers/customers.exception';
+import { CustomersService } from '../customers/customers.service';
+import { TemplatesService } from '../content/templates.service';
+import { Clock } from '../database/clock';
+import { TransactionService } from '../database/transaction.service';
+import { isUuid } from '../common/http/uuid';
+import { publicHost } from './delivery-rules';
+import type { CreateMessageDto } from './messaging.dto';
+import { MessagingException } from './messaging.exception';
+
+export const MESSAGES_CHANNEL = 'waymark_messages';
+
+export type MessageStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'bounced' | 'suppressed' | 'skipped';
+
+export interface MessageView {
+  id: string;
+  idempotencyKey: string;
+  customerId: string;
+  templateId: string;
+  templateVersion: number;
+  toEmail: string | null;
+  status: MessageStatus;
+  skipReason: string | null;
+  attempts: number;
+  nextAttemptAt: Date;
+  lastError: string | null;
+  subject: string | null;
+  providerMessageId: string | null;
+  messageIdHeader: string;
+  context: Record<string, unknown>;
+  createdAt: Date;
+  sentAt: Date | null;
+}
+
+export const MESSAGE_VIEW_COLUMNS = `id, idempotency_key AS "idempotencyKey", customer_id AS "customerId",
+  template_id AS "templateId", template_version AS "templateVersion", to_email AS "toEmail", status,
+  skip_reason AS "skipReason", attempts, next_attempt_at AS "nextAttemptAt", last_error AS "lastError", subject,
+  provider_message_id AS "providerMessageId", message_id_header AS "messageIdHeader", context,
+  created_at AS "createdAt", sent_at AS "sentAt"`;
+
+export interface EnqueueInput {
+  customerId: string;
+  templateId: string;
+  templateVersion: number;
+  context?: Record<string, unknown>;
+  idempotencyKey?: string;
+}
+
+/** The outbox: `POST /v1/messages` and, through `enqueue(manager, …)`, any step that sends in its own transaction. */
+@Injectable()
+export class MessagesService {
+  private readonly host: string;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly dataSource: DataSource,
+    private readonly tx: TransactionService,
+    private readonly clock: Clock,
+    private readonly customers: CustomersService,
+    private readonly templates: TemplatesService,
+  ) {
+    this.host = publicHost(config.publicUrl);
+  }
+
+  async create(dto: CreateMessageDto): Promise<{ message: MessageView; created: boolean }> {
+    const template = await this.templates.findVersion(dto.template);
+    const customerId = await this.customers.resolveId(dto.customer);
+    const { id, created } = await this.tx.run((manager) =>
+      this.enqueue(manager, {
+        customerId,
+        templateId: template.templateId,
+        templateVersion: template.version,
+        context: { ...dto.context },
+        idempotencyKey: dto.idempotencyKey,
+      }),
+    );
+    return { message: await this.get(id), created };
+  }
+
+  /**
+   * Writes one queued message in the caller's transaction; a repeated idempotency key returns the message already
+   * there (created: false) and writes nothing. Wakes the senders when the transaction commits.
+   */
+  async enqueue(manager: EntityManager, input: EnqueueInput): Promise<{ id: string; created: boolean }> {
+    const id = randomUUID();
+    const now = this.clock.now();
+    const key = input.idempotencyKey ?? id;
+    await manager.query(
+      `INSERT INTO messages (id, idempotency_key, customer_id, template_id, template_version, to_email, status,
+                             next_attempt_at, message_id_header, context, created_at, updated_at)
+       SELECT $1, $2, c.id, $4, $5, c.email, 'queued', $6, $7, $8, $6, $6 FROM customers c WHERE c.id = $3
+       ON CONFLICT (idempotency_key) DO NOTHING`,
+      [
+        id,
+        key,
+        input.customerId,
+        input.templateId,
+        input.templateVersion,
+        now,
+        `<${id}@${this.host}>`,
+        input.context ?? {},
+      ],
+    );
+    // A concurrent insert of the same key waited for the other transaction; this statement sees its row.
+    const [row] = await manager.query(`SELECT id FROM messages WHERE idempotency_key = $1`, [key]);
+    if (!row) throw CustomersException.notFound(input.customerId); // erased meanwhile
+    const existing = row.id as string;
+    if (existing === id) await manager.query(`SELECT pg_notify('${MESSAGES_CHANNEL}', '')`);
+    return { id: existing, created: existing === id };
+  }
+
+  async get(id: string): Promise<MessageView> {
+    if (!isUuid(id)) throw MessagingException.messageNotFound(id);
+    const [row] = await this.dataSource.query(`SELECT ${MESSAGE_VIEW_COLUMNS} FROM messages WHERE id = $1`, [
+      id,
+    ]);
+    if (!row) throw MessagingException.messageNotFound(id);
+    return row;
+  }
+}

@@ -1,0 +1,112 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+
+export class MessageContextDto {
+  @ApiPropertyOptional({ description: "The triggering event's properties (`event` in templates)" })
+  @IsOptional()
+  @IsObject()
+  event?: Record<string, unknown>;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsObject()
+  journey?: Record<string, unknown>;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  variant?: string;
+}
+
+export class CreateMessageDto {
+  @ApiProperty({ description: 'Template id or key (its newest version is sent)' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  template!: string;
+
+  @ApiProperty({ description: "Customer: Waymark's id or the userId" })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(500)
+  customer!: string;
+
+  @ApiPropertyOptional({ type: MessageContextDto })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => MessageContextDto)
+  context?: MessageContextDto;
+
+  @ApiPropertyOptional({
+    description: 'A repeated key returns the message already queued, never a second one',
+  })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  idempotencyKey?: string;
+}
+
+export const SUPPRESSION_REASONS = ['unsubscribe', 'bounce', 'complaint', 'manual'] as const;
+export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
+
+export class CreateSuppressionDto {
+  @ApiProperty()
+  @IsEmail()
+  @MaxLength(320)
+  email!: string;
+
+  @ApiPropertyOptional({ enum: SUPPRESSION_REASONS, default: 'manual' })
+  @IsOptional()
+  @IsIn(SUPPRESSION_REASONS)
+  reason?: SuppressionReason;
+}
+
+export class ListSuppressionsQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(400)
+  cursor?: string;
+}
+
+export class EmailEventDto {
+  @ApiProperty({ enum: ['bounce', 'complaint'] })
+  @IsIn(['bounce', 'complaint'])
+  type!: 'bounce' | 'complaint';
+
+  @ApiProperty()
+  @IsEmail()
+  @MaxLength(320)
+  email!: string;
+
+  @ApiPropertyOptional({ description: "Waymark's message id, or the Message-ID header value (`<…@…>`)" })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(500)
+  messageId?: string;
+}

@@ -1,0 +1,41 @@
+import { Module } from '@nestjs/common';
+import { ContentModule } from '../content/content.module';
+import { CustomersModule } from '../customers/customers.module';
+import { EmailEventsController } from './email-events.controller';
+import { EmailEventsUseCase } from './email-events.usecase';
+import { LinkSigner } from './link-signer';
+import { MailTransport } from './mail-transport';
+import { MessagesController } from './messages.controller';
+import { MessagesService } from './messages.service';
+import { SendMessagesUseCase } from './send-messages.usecase';
+import { SenderWorker } from './sender-worker';
+import { SuppressionsController } from './suppressions.controller';
+import { SuppressionsService } from './suppressions.service';
+import { TrackingController } from './tracking.controller';
+import { TrackingUseCase } from './tracking.usecase';
+import { UnsubscribeController } from './unsubscribe.controller';
+import { UnsubscribeUseCase } from './unsubscribe.usecase';
+
+@Module({
+  imports: [CustomersModule, ContentModule],
+  controllers: [
+    MessagesController,
+    SuppressionsController,
+    UnsubscribeController,
+    TrackingController,
+    EmailEventsController,
+  ],
+  providers: [
+    MessagesService,
+    SuppressionsService,
+    SendMessagesUseCase,
+    SenderWorker,
+    MailTransport,
+    LinkSigner,
+    UnsubscribeUseCase,
+    TrackingUseCase,
+    EmailEventsUseCase,
+  ],
+  exports: [MessagesService, SuppressionsService, SendMessagesUseCase, MailTransport],
+})
+export class MessagingModule {}
