@@ -1,10 +1,12 @@
 import { runClvBench, usage as clvUsage } from './clv';
 import { runIngest, usage as ingestUsage } from './ingest';
+import { runSegmentsBench, usage as segmentsUsage } from './segments';
 
 /** One entry per benchmark: `npm run bench -- <name> [flags]`. */
 const BENCHMARKS: Record<string, { usage: string; run: (argv: string[]) => Promise<number> }> = {
   ingest: { usage: ingestUsage, run: runIngest },
   clv: { usage: clvUsage, run: runClvBench },
+  segments: { usage: segmentsUsage, run: runSegmentsBench },
 };
 
 async function main(): Promise<number> {
