@@ -4,19 +4,13 @@ import { LOGGER } from '../common/logging/logger.token';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.token';
 import { CUSTOMER_CHANGES_CHANNEL } from '../ingestion/message';
-import { ChangeListener } from './change-listener';
+import { QueueDrainer } from '../scheduler/queue-drainer';
 import { EvaluateChangesUseCase } from './evaluate-changes.usecase';
 
-const POLL_MS = 2000;
-
-/** Drains the customer_changes queue on processes with the `worker` role: woken by NOTIFY, with a slow poll as backup. */
+/** Drains the customer_changes queue on processes with the `worker` role. */
 @Injectable()
 export class SegmentWorker implements OnApplicationBootstrap, OnApplicationShutdown {
-  private listener?: ChangeListener;
-  private poll?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private again = false;
-  private stopped = false;
+  private drainer?: QueueDrainer;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -26,44 +20,18 @@ export class SegmentWorker implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.roles.includes('worker')) return;
-    this.listener = new ChangeListener(
-      this.config.databaseUrl!,
-      CUSTOMER_CHANGES_CHANNEL,
-      () => this.wake(),
-      (error) => this.logger.warn({ err: error }, 'segment worker listener failed; reconnecting'),
-    );
-    await this.listener.start();
-    this.poll = setInterval(() => this.wake(), POLL_MS);
+    this.drainer = new QueueDrainer({
+      databaseUrl: this.config.databaseUrl!,
+      channel: CUSTOMER_CHANGES_CHANNEL,
+      pollMs: 2000,
+      drainOnce: () => this.evaluate.executeOnce(),
+      logger: this.logger,
+      name: 'segments',
+    });
+    await this.drainer.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.poll);
-    await this.listener?.stop();
-    await this.running;
-  }
-
-  /** Runs one drain at a time; a wake-up during a drain schedules one more pass. */
-  wake(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.drain().finally(() => {
-      this.running = undefined;
-      if (this.again && !this.stopped) {
-        this.again = false;
-        this.wake();
-      }
-    });
-  }
-
-  private async drain(): Promise<void> {
-    try {
-      while (!this.stopped && (await this.evaluate.executeOnce()) > 0);
-    } catch (error) {
-      this.logger.error({ err: error }, 'incremental segment evaluation failed');
-    }
+    await this.drainer?.stop();
   }
 }
