@@ -30,13 +30,16 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
   app.disable('x-powered-by');
   app.use(requestContext(logger, app.get(Metrics)));
   const parseJson = json({ limit: config.bodyLimitBytes });
-  // Parser errors are answered here: they happen before Nest's filters can see the request.
+  // Parser errors are answered here: they happen before Nest's filters can see the request. CSV imports stream
+  // their own body, so a JSON parser must not consume it (a JSON upload then gets the import's 415).
   app.use((req: Request, res: Response, next: NextFunction) =>
-    parseJson(req, res, (error?: unknown) => {
-      if (!error) return next();
-      const { body } = toErrorBody(error);
-      res.status(body.statusCode).json({ ...body, requestId: req.id });
-    }),
+    req.path.startsWith('/v1/import/')
+      ? next()
+      : parseJson(req, res, (error?: unknown) => {
+          if (!error) return next();
+          const { body } = toErrorBody(error);
+          res.status(body.statusCode).json({ ...body, requestId: req.id });
+        }),
   );
   app.useGlobalPipes(
     new ValidationPipe({

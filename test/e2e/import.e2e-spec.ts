@@ -404,6 +404,7 @@ describe('CSV import (POST /v1/import/:kind)', () => {
       ['application/xml', 415],
       ['multipart/form-data; boundary=xyz', 415],
       ['application/x-www-form-urlencoded', 415],
+      ['application/json', 415],
     ])('%s → %d', async (type, status) => {
       const userId = `ct-${type.replace(/\W+/g, '-')}`;
       const res = await upload('customers', csv('userId', userId), type);
