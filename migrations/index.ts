@@ -3,6 +3,7 @@ import { Segments1763900001000 } from './1763900001000-segments';
 import { Content1763900002000 } from './1763900002000-content';
 import { Models1763900003000 } from './1763900003000-models';
 import { Messaging1763900004000 } from './1763900004000-messaging';
+import { Experiments1763900005000 } from './1763900005000-experiments';
 
 /** Every migration, in order; the data source runs them at start-up and `npm run migrate` runs them alone. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   Content1763900002000,
   Models1763900003000,
   Messaging1763900004000,
+  Experiments1763900005000,
 ];

@@ -10,6 +10,7 @@ import { ConfigModule } from './config/config.module';
 import { ContentModule } from './content/content.module';
 import { CustomersModule } from './customers/customers.module';
 import { DatabaseModule } from './database/database.module';
+import { ExperimentsModule } from './experiments/experiments.module';
 import { IngestionModule } from './ingestion/ingestion.module';
 import { MessagingModule } from './messaging/messaging.module';
 import { OpsModule } from './ops/ops.module';
@@ -33,6 +34,7 @@ export class AppModule {
         ContentModule,
         AnalyticsModule,
         MessagingModule,
+        ExperimentsModule,
       ],
       providers: [
         { provide: LOGGER, useValue: logger },

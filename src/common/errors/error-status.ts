@@ -6,6 +6,7 @@ import { ContentErrorCode } from '../../content/content.exception';
 import { SegmentsErrorCode } from '../../segments/segments.exception';
 import { AnalyticsErrorCode } from '../../analytics/analytics.exception';
 import { MessagingErrorCode } from '../../messaging/messaging.exception';
+import { ExperimentsErrorCode } from '../../experiments/experiments.exception';
 
 export type ErrorCode =
   | CommonErrorCode
@@ -15,7 +16,8 @@ export type ErrorCode =
   | IngestionErrorCode
   | ContentErrorCode
   | AnalyticsErrorCode
-  | MessagingErrorCode;
+  | MessagingErrorCode
+  | ExperimentsErrorCode;
 
 /** Every error code's HTTP status, in one exhaustive table: adding a code without a status does not compile. */
 export const ERROR_STATUS: Record<ErrorCode, number> = {
@@ -55,4 +57,10 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   [MessagingErrorCode.MESSAGE_NOT_FOUND]: 404,
   [MessagingErrorCode.SUPPRESSION_NOT_FOUND]: 404,
   [MessagingErrorCode.LINK_NOT_FOUND]: 404,
+  [ExperimentsErrorCode.EXPERIMENT_NOT_FOUND]: 404,
+  [ExperimentsErrorCode.EXPERIMENT_KEY_TAKEN]: 409,
+  [ExperimentsErrorCode.EXPERIMENT_RUNNING]: 409,
+  [ExperimentsErrorCode.EXPERIMENT_NOT_RUNNING]: 409,
+  [ExperimentsErrorCode.ASSIGNMENT_NOT_FOUND]: 404,
+  [ExperimentsErrorCode.INVALID_EXPERIMENT_DEFINITION]: 422,
 };
