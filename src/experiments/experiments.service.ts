@@ -1,4 +1,4 @@
-import { Page, PageQuery } from '../common/http/pagination';
+import { Page, PageQuery, textCursorAfter, textPage } from '../common/http/pagination';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { FieldProblem } from '../common/errors/app.exception';
@@ -67,15 +67,11 @@ export class ExperimentsService {
   /** Keyset pagination on the key, like segments. */
   async list(query: PageQuery): Promise<Page<ExperimentRow>> {
     const limit = query.limit ?? 50;
-    const after = query.cursor ? Buffer.from(query.cursor, 'base64url').toString('utf8') : '';
     const rows: ExperimentRow[] = await this.dataSource.query(
       `SELECT ${EXPERIMENT_COLUMNS} FROM experiments WHERE key > $1 ORDER BY key LIMIT $2`,
-      [after, limit + 1],
+      [textCursorAfter(query.cursor), limit + 1],
     );
-    const items = rows.slice(0, limit);
-    const nextCursor =
-      rows.length > limit ? Buffer.from(items[items.length - 1].key).toString('base64url') : null;
-    return { items, nextCursor };
+    return textPage(rows, limit, (e) => e.key);
   }
 
   /** `ref` is the experiment's id or key. */

@@ -1,16 +1,14 @@
+import { PageQuery } from '../common/http/pagination';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   IsEmail,
   IsIn,
-  IsInt,
   IsNotEmpty,
   IsObject,
   IsOptional,
   IsString,
-  Max,
   MaxLength,
-  Min,
   ValidateNested,
 } from 'class-validator';
 
@@ -77,21 +75,8 @@ export class CreateSuppressionDto {
   reason?: SuppressionReason;
 }
 
-export class ListSuppressionsQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(400)
-  cursor?: string;
-}
+/** Suppressions page by email. */
+export class ListSuppressionsQuery extends PageQuery {}
 
 export class EmailEventDto {
   @ApiProperty({ enum: ['bounce', 'complaint'] })

@@ -1,3 +1,4 @@
+import { textCursorAfter, textPage } from '../common/http/pagination';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../database/clock';
@@ -52,16 +53,10 @@ export class SuppressionsService {
 
   /** Keyset pagination on the address. */
   async list(limit = 50, cursor?: string): Promise<{ items: SuppressionView[]; nextCursor: string | null }> {
-    const after = cursor ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
     const rows: SuppressionView[] = await this.dataSource.query(
       `SELECT email, reason, at FROM suppressions WHERE email > $1 ORDER BY email LIMIT $2`,
-      [after, limit + 1],
+      [textCursorAfter(cursor), limit + 1],
     );
-    const more = rows.length > limit;
-    const items = rows.slice(0, limit);
-    return {
-      items,
-      nextCursor: more ? Buffer.from(items[items.length - 1].email, 'utf8').toString('base64url') : null,
-    };
+    return textPage(rows, limit, (r) => r.email);
   }
 }

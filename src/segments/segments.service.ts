@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { isUuid } from '../common/http/uuid';
-import { Page } from '../common/http/pagination';
+import { Page, textCursorAfter, textPage } from '../common/http/pagination';
 import { Clock } from '../database/clock';
 import { TransactionService } from '../database/transaction.service';
 import { compileSegmentSql } from './rules/compile-sql';
@@ -45,15 +45,11 @@ export class SegmentsService {
 
   async list(query: ListSegmentsQuery): Promise<Page<SegmentRow>> {
     const limit = query.limit ?? 50;
-    const after = query.cursor ? Buffer.from(query.cursor, 'base64url').toString('utf8') : '';
     const rows: SegmentRow[] = await this.dataSource.query(
       `SELECT ${SEGMENT_COLUMNS} FROM segments WHERE key > $1 AND ($2 OR archived_at IS NULL) ORDER BY key LIMIT $3`,
-      [after, query.includeArchived ?? false, limit + 1],
+      [textCursorAfter(query.cursor), query.includeArchived ?? false, limit + 1],
     );
-    const items = rows.slice(0, limit);
-    const nextCursor =
-      rows.length > limit ? Buffer.from(items[items.length - 1].key).toString('base64url') : null;
-    return { items, nextCursor };
+    return textPage(rows, limit, (s) => s.key);
   }
 
   /** `ref` is the segment's id or key. */

@@ -16,7 +16,7 @@ export class PageQuery {
   @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page' })
   @IsOptional()
   @IsString()
-  @MaxLength(200)
+  @MaxLength(600)
   cursor?: string;
 }
 
@@ -73,4 +73,17 @@ export function decodeCursor(cursor: string): [string, string] {
   throw CommonException.validation([
     { path: 'cursor', message: 'is not a cursor returned by this endpoint' },
   ]);
+}
+
+/** Keyset pagination on a unique text column (a key, an email): the cursor is the last value seen. */
+export function textCursorAfter(cursor: string | undefined): string {
+  return cursor ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+}
+
+/** Cuts the `limit + 1` rows a keyset query fetched into a page, with the cursor of its last row. */
+export function textPage<T>(rows: T[], limit: number, valueOf: (row: T) => string): Page<T> {
+  const items = rows.slice(0, limit);
+  const nextCursor =
+    rows.length > limit ? Buffer.from(valueOf(items[items.length - 1]), 'utf8').toString('base64url') : null;
+  return { items, nextCursor };
 }
