@@ -7,61 +7,17 @@
  * times p, and only ln(xm + v) has to be evaluated per buyer. Same data checks, starts and driver as
  * fitGammaGamma, so the two return the same fit up to rounding.
  */
-import { ClvFitError, ClvFitErrorCode } from './fit-errors';
-import { GammaGammaFit, GammaGammaFitOptions, SpendObservation, pearsonCorrelation } from './gamma-gamma';
-import { fitByMaximumLikelihood } from './model-fit';
+import { GammaGammaFit, GammaGammaFitOptions, SpendObservation, fitGammaGammaWith } from './gamma-gamma';
 import { logBeta } from './special';
 
 // Jest evaluates modules in a vm context where every global lookup costs ~100 ns: bind them once.
 const { log } = Math;
-const { isFinite: isFiniteNumber, isInteger } = Number;
-
-const PARAM_NAMES = ['p', 'q', 'v'] as const;
 
 export function fitGammaGammaGrouped(
   observations: readonly SpendObservation[],
   options: GammaGammaFitOptions = {},
 ): GammaGammaFit {
-  observations.forEach((o, index) => {
-    if (!isInteger(o.x) || o.x < 0 || !isFiniteNumber(o.monetary)) {
-      const problem = 'x must be a non-negative integer and monetary finite';
-      throw new ClvFitError(ClvFitErrorCode.InvalidInput, `observation ${index}: ${problem}`, { index });
-    }
-  });
-  const repeatBuyers = observations.filter((o) => o.x > 0);
-  const usable = repeatBuyers.filter((o) => o.monetary > 0);
-  const minRepeatBuyers = options.minRepeatBuyers ?? 10;
-  if (usable.length < minRepeatBuyers) {
-    throw new ClvFitError(
-      ClvFitErrorCode.TooFewRepeatBuyers,
-      `need at least ${minRepeatBuyers} repeat buyers with positive spend, got ${usable.length}`,
-      { repeatBuyers: usable.length, minRepeatBuyers },
-    );
-  }
-  if (usable.every((o) => o.monetary === usable[0].monetary)) {
-    throw new ClvFitError(ClvFitErrorCode.InvalidInput, 'all repeat buyers have the same mean spend');
-  }
-  const logLikelihood = groupedLogLikelihood(usable);
-  const meanSpend = usable.reduce((sum, o) => sum + o.monetary, 0) / usable.length;
-  const starts = [
-    [1, 2, meanSpend],
-    [5, 3, meanSpend / 2],
-  ];
-  const fit = fitByMaximumLikelihood(
-    PARAM_NAMES,
-    ([p, q, v]) => logLikelihood(p, q, v),
-    starts,
-    usable.length,
-    options,
-  );
-  return {
-    ...fit,
-    frequencyMonetaryCorrelation: pearsonCorrelation(
-      usable.map((o) => o.x),
-      usable.map((o) => o.monetary),
-    ),
-    excludedNonPositiveMonetary: repeatBuyers.length - usable.length,
-  };
+  return fitGammaGammaWith(observations, options, groupedLogLikelihood);
 }
 
 /** Σ ln L over buyers with x > 0 and monetary > 0, as a function of (p, q, v). */

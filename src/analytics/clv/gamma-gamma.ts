@@ -64,6 +64,25 @@ export function fitGammaGamma(
   observations: readonly SpendObservation[],
   options: GammaGammaFitOptions = {},
 ): GammaGammaFit {
+  return fitGammaGammaWith(observations, options, (usable) => {
+    const patterns = compress(usable);
+    return (p, q, v) => {
+      let sum = 0;
+      for (const o of patterns) sum += o.weight * gammaGammaLogLikelihoodOne({ p, q, v }, o);
+      return sum;
+    };
+  });
+}
+
+/**
+ * The Gamma-Gamma fit with its data checks, starting points and driver; `logLikelihoodFor` builds the total
+ * log-likelihood over the usable repeat buyers (x > 0, monetary > 0), so faster formulations share everything else.
+ */
+export function fitGammaGammaWith(
+  observations: readonly SpendObservation[],
+  options: GammaGammaFitOptions,
+  logLikelihoodFor: (usable: readonly SpendObservation[]) => (p: number, q: number, v: number) => number,
+): GammaGammaFit {
   observations.forEach((o, index) => {
     if (!isInteger(o.x) || o.x < 0 || !isFiniteNumber(o.monetary)) {
       const problem = 'x must be a non-negative integer and monetary finite';
@@ -84,7 +103,7 @@ export function fitGammaGamma(
     // Identical means carry no information about spend heterogeneity: the likelihood has no interior optimum.
     throw new ClvFitError(ClvFitErrorCode.InvalidInput, 'all repeat buyers have the same mean spend');
   }
-  const patterns = compress(usable);
+  const logLikelihood = logLikelihoodFor(usable);
   const meanSpend = usable.reduce((sum, o) => sum + o.monetary, 0) / usable.length;
   const starts = [
     [1, 2, meanSpend],
@@ -92,11 +111,7 @@ export function fitGammaGamma(
   ];
   const fit = fitByMaximumLikelihood(
     PARAM_NAMES,
-    ([p, q, v]) => {
-      let sum = 0;
-      for (const o of patterns) sum += o.weight * gammaGammaLogLikelihoodOne({ p, q, v }, o);
-      return sum;
-    },
+    ([p, q, v]) => logLikelihood(p, q, v),
     starts,
     usable.length,
     options,
