@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { SegmentsModule } from '../segments/segments.module';
 import { ChurnModelService } from './churn-model.service';
 import { ClvModelService } from './clv-model.service';
+import { ModelFitRunner } from './model-fit-runner';
 import { ModelScoresRepository } from './model-scores.repository';
 import { ModelsController } from './models.controller';
 import { ModelsRepository } from './models.repository';
@@ -16,6 +17,7 @@ import { OrderHistoryRepository } from './order-history.repository';
     OrderHistoryRepository,
     ModelsRepository,
     ModelScoresRepository,
+    ModelFitRunner,
     ClvModelService,
     ChurnModelService,
     NightlyModelsJob,

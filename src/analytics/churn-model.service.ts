@@ -4,7 +4,6 @@ import { recordAudit } from '../common/audit/audit-log';
 import { LOGGER } from '../common/logging/logger.token';
 import { Clock } from '../database/clock';
 import { TransactionService } from '../database/transaction.service';
-import { LeaderLock } from '../scheduler/leader-lock';
 import { AnalyticsErrorCode, AnalyticsException } from './analytics.exception';
 import {
   CHURN_FEATURES,
@@ -14,12 +13,11 @@ import {
   scoreChurn,
   trainChurnModel,
 } from './churn/churn-model';
-import type { FitRunOptions } from './clv-model.service';
+import { FitRunOptions, ModelFitRunner } from './model-fit-runner';
 import { ModelScoresRepository } from './model-scores.repository';
 import type { FitChurnDto } from './models.dto';
 import { ModelRecord, ModelsRepository, ModelView } from './models.repository';
 import { OrderHistoryRepository } from './order-history.repository';
-import { RefreshAllSegmentsUseCase } from '../segments/refresh-all.usecase';
 
 const DAY_MS = 86_400_000;
 
@@ -46,17 +44,12 @@ export class ChurnModelService {
     private readonly scores: ModelScoresRepository,
     private readonly tx: TransactionService,
     private readonly clock: Clock,
-    private readonly lock: LeaderLock,
     @Inject(LOGGER) private readonly logger: Logger,
-    private readonly refreshSegments: RefreshAllSegmentsUseCase,
+    private readonly runner: ModelFitRunner,
   ) {}
 
-  async fit(dto: FitChurnDto, run: FitRunOptions = {}): Promise<ModelView> {
-    const result = await this.lock.runExclusive('model-fit:churn', () => this.fitExclusive(dto, run));
-    if (!result) throw AnalyticsException.inProgress('churn');
-    // Segments read scores: bring memberships (and their transitions) in line with the new model now.
-    await this.refreshSegments.execute();
-    return result;
+  fit(dto: FitChurnDto, run: FitRunOptions = {}): Promise<ModelView> {
+    return this.runner.run('churn', () => this.fitExclusive(dto, run));
   }
 
   private async fitExclusive(dto: FitChurnDto, run: FitRunOptions): Promise<ModelView> {
@@ -80,7 +73,7 @@ export class ChurnModelService {
     } catch (error) {
       if (!(error instanceof ChurnDataError)) throw error;
       const exception = new AnalyticsException(AnalyticsErrorCode.INSUFFICIENT_TRAINING_DATA, error.message);
-      await this.record(run, {
+      await this.runner.recordFailure(run, {
         kind: 'churn',
         status: 'failed',
         options,
@@ -93,7 +86,7 @@ export class ChurnModelService {
 
     const stored = storedTraining(training, options);
     if (!training.model.converged) {
-      const id = await this.record(run, {
+      const id = await this.runner.recordFailure(run, {
         ...stored,
         kind: 'churn',
         status: 'not_converged',
@@ -154,16 +147,6 @@ export class ChurnModelService {
       'churn model fitted and published',
     );
     return this.models.get(published.id);
-  }
-
-  private async record(run: FitRunOptions, record: ModelRecord): Promise<string | undefined> {
-    if (run.recordFailures === false) return undefined;
-    const id = await this.models.insert(record);
-    this.logger.warn(
-      { modelId: id, kind: record.kind, status: record.status, error: record.error },
-      'model fit failed',
-    );
-    return id;
   }
 }
 

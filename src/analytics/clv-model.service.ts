@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { AuditActor, recordAudit } from '../common/audit/audit-log';
+import { recordAudit } from '../common/audit/audit-log';
 import { LOGGER } from '../common/logging/logger.token';
 import { Clock } from '../database/clock';
 import { TransactionService } from '../database/transaction.service';
-import { LeaderLock } from '../scheduler/leader-lock';
 import { AnalyticsErrorCode, AnalyticsException } from './analytics.exception';
+import { FitRunOptions, ModelFitRunner } from './model-fit-runner';
 import {
   CalibrationWindow,
   CalibrationWindowError,
@@ -29,13 +29,8 @@ import { ModelScoresRepository } from './model-scores.repository';
 import type { FitClvDto } from './models.dto';
 import { ModelRecord, ModelsRepository, ModelView } from './models.repository';
 import { OrderHistoryRepository } from './order-history.repository';
-import { RefreshAllSegmentsUseCase } from '../segments/refresh-all.usecase';
 
-export interface FitRunOptions {
-  actor?: AuditActor;
-  /** Store failed and non-converged attempts as model rows (default true). */
-  recordFailures?: boolean;
-}
+export type { FitRunOptions } from './model-fit-runner';
 
 /** The options a CLV model is stored with: everything needed to refit it the same way. */
 export type ClvModelOptions = ClvSettings & { calibrationEnd: string; holdoutEnd?: string };
@@ -53,17 +48,12 @@ export class ClvModelService {
     private readonly scores: ModelScoresRepository,
     private readonly tx: TransactionService,
     private readonly clock: Clock,
-    private readonly lock: LeaderLock,
     @Inject(LOGGER) private readonly logger: Logger,
-    private readonly refreshSegments: RefreshAllSegmentsUseCase,
+    private readonly runner: ModelFitRunner,
   ) {}
 
-  async fit(dto: FitClvDto, run: FitRunOptions = {}): Promise<ModelView> {
-    const result = await this.lock.runExclusive('model-fit:clv', () => this.fitExclusive(dto, run));
-    if (!result) throw AnalyticsException.inProgress('clv');
-    // Segments read scores: bring memberships (and their transitions) in line with the new model now.
-    await this.refreshSegments.execute();
-    return result;
+  fit(dto: FitClvDto, run: FitRunOptions = {}): Promise<ModelView> {
+    return this.runner.run('clv', () => this.fitExclusive(dto, run));
   }
 
   private async fitExclusive(dto: FitClvDto, run: FitRunOptions): Promise<ModelView> {
@@ -102,7 +92,7 @@ export class ClvModelService {
       const which = [!fit.count.converged && 'count', !fit.spend.converged && 'spend']
         .filter(Boolean)
         .join(' and ');
-      const id = await this.record(run, {
+      const id = await this.runner.recordFailure(run, {
         ...stored,
         kind: 'clv',
         status: 'not_converged',
@@ -225,7 +215,7 @@ export class ClvModelService {
     } else {
       return error;
     }
-    await this.record(run, {
+    await this.runner.recordFailure(run, {
       ...stored,
       kind: 'clv',
       status,
@@ -234,16 +224,6 @@ export class ClvModelService {
       error: exception.message,
     });
     return exception;
-  }
-
-  private async record(run: FitRunOptions, record: ModelRecord): Promise<string | undefined> {
-    if (run.recordFailures === false) return undefined;
-    const id = await this.models.insert(record);
-    this.logger.warn(
-      { modelId: id, kind: record.kind, status: record.status, error: record.error },
-      'model fit failed',
-    );
-    return id;
   }
 }
 
