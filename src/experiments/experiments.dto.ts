@@ -1,3 +1,4 @@
+import { KeyProperty } from '../common/http/key-property';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsArray,
@@ -8,7 +9,6 @@ import {
   IsObject,
   IsOptional,
   IsString,
-  Matches,
   Max,
   MaxLength,
   Min,
@@ -108,12 +108,7 @@ export class UpdateExperimentDto extends ExperimentFieldsDto {
 }
 
 export class CreateExperimentDto extends ExperimentFieldsDto {
-  @ApiProperty({
-    example: 'spring-subject',
-    description: 'Stable key; messages carry it in context.experiment',
-  })
-  @IsString()
-  @Matches(/^[a-z0-9][a-z0-9_-]{0,99}$/, { message: 'key must be 1–100 lower-case letters, digits, - or _' })
+  @KeyProperty('Stable key; messages carry it in context.experiment', 'spring-subject')
   key!: string;
 
   @ApiProperty({ example: 'Spring subject line test' })

@@ -1,3 +1,4 @@
+import { KeyProperty } from '../common/http/key-property';
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -27,9 +28,7 @@ const RULES_EXAMPLE = {
 };
 
 export class CreateSegmentDto {
-  @ApiProperty({ example: 'repeat-openers', description: 'Stable key used by journeys, templates and rules' })
-  @IsString()
-  @Matches(/^[a-z0-9][a-z0-9_-]{0,99}$/, { message: 'key must be 1–100 lower-case letters, digits, - or _' })
+  @KeyProperty('Stable key used by journeys, templates and rules', 'repeat-openers')
   key!: string;
 
   @ApiProperty({ example: 'Repeat buyers who open email' })
