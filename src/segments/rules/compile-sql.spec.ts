@@ -170,6 +170,12 @@ describe('compileSegmentSql', () => {
     expect(() => compile('SELECT 1')).toThrow(InvalidDefinitionError);
   });
 
+  it('refuses the context fact: it exists only in a journey run, never in SQL', () => {
+    expect(() =>
+      compile({ all: [{ fact: 'context', path: '$.event.total', operator: 'greaterThan', value: 5 }] }),
+    ).toThrow(InvalidDefinitionError);
+  });
+
   it.each(EVIL)('never puts %j into the SQL text: it is bound', (evil) => {
     const rules: RuleDefinition = {
       any: [

@@ -49,6 +49,8 @@ export interface CustomerFacts {
   segments: readonly string[];
   /** At least the events `eventsNeeded` names, in its window; others are ignored. */
   events: readonly CustomerEvent[];
+  /** The journey run's context, read by the `context` fact of branch conditions; absent: every path is missing. */
+  context?: Record<string, unknown>;
 }
 
 /**

@@ -348,3 +348,40 @@ describe('eventsNeeded', () => {
     });
   });
 });
+
+describe('evaluate: the context fact (journey branches)', () => {
+  const ctx = (path: string, operator: string, value: unknown) => ({
+    fact: 'context',
+    path,
+    operator,
+    value,
+  });
+  const inRun: CustomerFacts = { ...nobody, context: { event: { total: 120, tags: ['gift'], plan: 'pro' } } };
+
+  it.each<[string, object, boolean]>([
+    ['number comparison', ctx('$.event.total', 'greaterThan', 100), true],
+    ['number comparison fails', ctx('$.event.total', 'lessThan', 100), false],
+    ['string equal', ctx('$.event.plan', 'equal', 'pro'), true],
+    ['array contains', ctx('$.event.tags', 'contains', 'gift'), true],
+    ['missing path', ctx('$.event.nope', 'exists', true), false],
+    ['notEqual on a missing path matches', ctx('$.event.nope', 'notEqual', 'x'), true],
+  ])('%s', async (_name, condition, expected) => {
+    expect(await matches(condition, inRun)).toBe(expected);
+  });
+
+  it('reads every path as missing without a context', async () => {
+    expect(await matches(ctx('$.event.total', 'exists', true), nobody)).toBe(false);
+    expect(await matches(ctx('$.event.total', 'greaterThan', 0), nobody)).toBe(false);
+    expect(await matches(ctx('$.event.total', 'notIn', [1]), nobody)).toBe(true);
+  });
+
+  it('explains the context value it compared', async () => {
+    const { explanation } = await createEvaluator(when(ctx('$.event.total', 'equal', 120))).evaluate(
+      inRun,
+      NOW,
+    );
+    expect(explanation).toEqual([
+      expect.objectContaining({ fact: 'context', factValue: 120, matched: true }),
+    ]);
+  });
+});

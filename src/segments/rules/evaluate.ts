@@ -33,9 +33,12 @@ export interface RuleEvaluator {
   evaluate(facts: CustomerFacts, now: Date): Promise<Evaluation>;
 }
 
-/** Compiles a definition; throws InvalidDefinitionError when its structure does not validate. */
+/**
+ * Compiles a definition; throws InvalidDefinitionError when its structure does not validate. The `context` fact is
+ * accepted here (journeys' branches); segment definitions never carry it because their validation refuses it.
+ */
 export function createEvaluator(rules: unknown): RuleEvaluator {
-  assertValidStructure(rules);
+  assertValidStructure(rules, { allowContext: true });
   const definition = structuredClone(rules);
   const leaves: { leaf: LeafCondition; path: string }[] = [];
   forEachLeaf(definition, (leaf, path) => leaves.push({ leaf, path }));
@@ -88,6 +91,8 @@ async function run(
     stats: statsFact(facts.stats, nowMs),
     scores: scoresFact(facts.scores),
     segments: [...facts.segments],
+    // Every fact must exist for the engine (allowUndefinedFacts: false); an empty object reads as missing paths.
+    context: facts.context ?? {},
     [EVENT_LOG_FACT]: facts.events,
     [NOW_FACT]: nowMs,
   });

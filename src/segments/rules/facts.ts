@@ -4,7 +4,12 @@
  */
 
 export const FACT_NAMES = ['traits', 'stats', 'scores', 'segments', 'events'] as const;
-export type FactName = (typeof FACT_NAMES)[number];
+/**
+ * The run's context (e.g. `context.event`, the triggering event's properties): only journeys' branch conditions have
+ * one, so only they may name it (`allowContext`); a segment is computed without a run, and SQL has no such column.
+ */
+export const CONTEXT_FACT = 'context';
+export type FactName = (typeof FACT_NAMES)[number] | typeof CONTEXT_FACT;
 
 /** What a fact (or one field of it) holds; it decides which operators fit and what their value must be. */
 export type FactType = 'number' | 'string' | 'timestamp' | 'json' | 'segmentKeys' | 'eventAggregate';
@@ -119,8 +124,11 @@ export function parsePath(path: string): string[] | undefined {
   return PATH_RE.test(path) ? path.slice(2).split('.') : undefined;
 }
 
-export function isFactName(name: unknown): name is FactName {
-  return typeof name === 'string' && (FACT_NAMES as readonly string[]).includes(name);
+export function isFactName(name: unknown, allowContext = false): name is FactName {
+  return (
+    typeof name === 'string' &&
+    ((FACT_NAMES as readonly string[]).includes(name) || (allowContext && name === CONTEXT_FACT))
+  );
 }
 
 export function isOperatorName(name: unknown): name is OperatorName {
@@ -131,6 +139,7 @@ export function isOperatorName(name: unknown): name is OperatorName {
 export function factType(fact: FactName, path: string | undefined): FactType | undefined {
   switch (fact) {
     case 'traits':
+    case 'context':
       return 'json';
     case 'segments':
       return 'segmentKeys';

@@ -6,7 +6,15 @@ export { InvalidDefinitionError } from './definition';
 export type { Condition, EventsParams, LeafCondition, RuleDefinition } from './definition';
 export { createEvaluator, evaluate, eventsNeeded } from './evaluate';
 export type { Evaluation, EventsNeeded, ExplainedCondition, RuleEvaluator } from './evaluate';
-export { FACT_NAMES, LIMITS, OPERATOR_NAMES, OPERATORS_BY_TYPE, SCORES_FIELDS, STATS_FIELDS } from './facts';
+export {
+  CONTEXT_FACT,
+  FACT_NAMES,
+  LIMITS,
+  OPERATOR_NAMES,
+  OPERATORS_BY_TYPE,
+  SCORES_FIELDS,
+  STATS_FIELDS,
+} from './facts';
 export { segmentReferences } from './segment-references';
 export { structureProblems, validateDefinition } from './validate';
-export type { ValidateOptions } from './validate';
+export type { StructureOptions, ValidateOptions } from './validate';

@@ -7,7 +7,7 @@ import { parseIsoInstant } from './iso-time';
 import { resolvePath } from './json-path';
 import { JS_OPERATORS, MsWindow } from './operators';
 
-/** Facts only the engine sees: definitions cannot name them because validation whitelists the five public ones. */
+/** Facts only the engine sees: definitions cannot name them because validation whitelists the public ones. */
 export const NOW_FACT = 'waymark:nowMs';
 export const EVENT_LOG_FACT = 'waymark:events';
 const WINDOW_FACT = 'waymark:window';

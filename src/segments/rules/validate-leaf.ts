@@ -1,4 +1,5 @@
 import {
+  CONTEXT_FACT,
   factType,
   FACT_NAMES,
   FactName,
@@ -27,23 +28,32 @@ import {
 const LEAF_KEYS = new Set(['fact', 'path', 'operator', 'value', 'params', 'name']);
 const EVENT_PARAM_KEYS = new Set(['event', 'where', 'withinDays', 'from', 'to', 'aggregate', 'property']);
 
-/** Every problem of one fact condition; `path` is where it sits in the definition, e.g. `rules.all[2]`. */
-export function checkLeaf(leaf: Record<string, unknown>, path: string, problems: Problems): void {
+/**
+ * Every problem of one fact condition; `path` is where it sits in the definition, e.g. `rules.all[2]`.
+ * `allowContext`: the definition belongs to a journey branch, which may read the run's `context` fact.
+ */
+export function checkLeaf(
+  leaf: Record<string, unknown>,
+  path: string,
+  problems: Problems,
+  allowContext = false,
+): void {
   for (const key of Object.keys(leaf))
     if (!LEAF_KEYS.has(key)) problems.push({ path: keyPath(path, key), message: 'unknown key' });
   if (leaf.name !== undefined) checkText(leaf.name, `${path}.name`, problems, LIMITS.textLength);
 
   const fact = leaf.fact;
   let type: FactType | undefined;
-  if (!isFactName(fact)) {
+  if (!isFactName(fact, allowContext)) {
+    const names = allowContext ? [...FACT_NAMES, CONTEXT_FACT] : FACT_NAMES;
     problems.push({
       path: `${path}.fact`,
-      message: `${fact === undefined ? 'is required' : 'unknown fact'}; one of ${FACT_NAMES.join(', ')}`,
+      message: `${fact === undefined ? 'is required' : 'unknown fact'}; one of ${names.join(', ')}`,
     });
   } else if (checkFactPath(fact, leaf.path, `${path}.path`, problems)) {
     type = factType(fact, leaf.path as string | undefined);
   }
-  if (isFactName(fact)) checkParams(fact, leaf.params, `${path}.params`, problems);
+  if (isFactName(fact, allowContext)) checkParams(fact, leaf.params, `${path}.params`, problems);
 
   const operator = leaf.operator;
   if (!isOperatorName(operator)) {
@@ -78,7 +88,7 @@ function checkFactPath(fact: FactName, value: unknown, path: string, problems: P
   const keys = value.length <= LIMITS.textLength ? parsePath(value) : undefined;
   if (!keys) {
     problems.push({ path, message: 'must be a path like $.a.b (letters, digits, _ and - only)' });
-  } else if (fact === 'traits') {
+  } else if (fact === 'traits' || fact === CONTEXT_FACT) {
     if (keys.length > LIMITS.pathKeys)
       problems.push({ path, message: `must have at most ${LIMITS.pathKeys} keys` });
   } else {

@@ -515,3 +515,40 @@ describe('validateDefinition', () => {
     });
   });
 });
+
+describe('validateDefinition: the context fact', () => {
+  const context = (leaf: object = {}) =>
+    one({ fact: 'context', path: '$.event.total', operator: 'greaterThan', value: 5, ...leaf });
+
+  it('is an unknown fact for segments', () => {
+    expect(problemsOf(context())).toEqual([
+      { path: 'rules.all[0].fact', message: expect.stringContaining('unknown fact') },
+    ]);
+  });
+
+  it('is accepted with allowContext, as a json fact', () => {
+    expect(problemsOf(context(), { ...noSegments, allowContext: true })).toEqual([]);
+    expect(
+      problemsOf(one({ fact: 'context', path: '$.event.tags', operator: 'contains', value: 'a' }), {
+        ...noSegments,
+        allowContext: true,
+      }),
+    ).toEqual([]);
+  });
+
+  it.each<[string, object, string]>([
+    ['path is required', { path: undefined }, 'nodes[1].branches[0].when.all[0].path'],
+    ['path must be a path', { path: 'event.total' }, 'nodes[1].branches[0].when.all[0].path'],
+    ['operator must fit json', { operator: 'withinLastDays' }, 'nodes[1].branches[0].when.all[0].operator'],
+    ['params are not allowed', { params: { event: 'x' } }, 'nodes[1].branches[0].when.all[0].params'],
+  ])('%s', (_name, leaf, path) => {
+    const options = { ...noSegments, allowContext: true, root: 'nodes[1].branches[0].when' };
+    expect(problemsOf(context(leaf), options).map((p) => p.path)).toEqual([path]);
+  });
+
+  it('lists context among the facts only when allowed', () => {
+    const unknown = one({ fact: 'nope', operator: 'exists', value: true });
+    expect(problemsOf(unknown)[0].message).not.toContain('context');
+    expect(problemsOf(unknown, { ...noSegments, allowContext: true })[0].message).toContain('context');
+  });
+});

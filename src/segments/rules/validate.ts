@@ -5,7 +5,12 @@ import { ReferenceOptions, referenceProblems } from './segment-references';
 import { checkLeaf } from './validate-leaf';
 import { checkText, isPlainObject, keyPath, Problems } from './value-checks';
 
-export interface ValidateOptions extends ReferenceOptions {
+export interface StructureOptions {
+  /** Accept the `context` fact: journeys' branch conditions only (segments have no run context, SQL no column). */
+  allowContext?: boolean;
+}
+
+export interface ValidateOptions extends ReferenceOptions, StructureOptions {
   /** Prefix of every problem path; `rules` for a segment, e.g. `nodes[0].branches[1].when` elsewhere. */
   root?: string;
 }
@@ -16,15 +21,19 @@ export interface ValidateOptions extends ReferenceOptions {
  */
 export function validateDefinition(rules: unknown, options: ValidateOptions): FieldProblem[] {
   const root = options.root ?? 'rules';
-  const problems = structureProblems(rules, root);
+  const problems = structureProblems(rules, root, options);
   problems.push(...referenceProblems(rules, options, root));
   return problems;
 }
 
 /** All problems except those about other segments: what the evaluators need to run a definition safely. */
-export function structureProblems(rules: unknown, root = 'rules'): FieldProblem[] {
+export function structureProblems(
+  rules: unknown,
+  root = 'rules',
+  options: StructureOptions = {},
+): FieldProblem[] {
   const problems: Problems = [];
-  const state = { leaves: 0 };
+  const state: WalkState = { leaves: 0, allowContext: options.allowContext === true };
   const leafAtTop =
     isPlainObject(rules) && !BOOLEAN_KEYS.some((k) => Object.hasOwn(rules, k)) && isLeafLike(rules);
   if (leafAtTop) problems.push({ path: root, message: 'must be an all, any or not condition at the top' });
@@ -37,24 +46,29 @@ export function structureProblems(rules: unknown, root = 'rules'): FieldProblem[
   return problems;
 }
 
-/** Throws InvalidDefinitionError unless the structure is valid; compilers and evaluators call it first. */
-export function assertValidStructure(rules: unknown): asserts rules is RuleDefinition {
-  const problems = structureProblems(rules);
+/**
+ * Throws InvalidDefinitionError unless the structure is valid; compilers and evaluators call it first. The SQL
+ * compiler never passes `allowContext`, so a `context` condition can never reach it.
+ */
+export function assertValidStructure(
+  rules: unknown,
+  options: StructureOptions = {},
+): asserts rules is RuleDefinition {
+  const problems = structureProblems(rules, 'rules', options);
   if (problems.length > 0) throw new InvalidDefinitionError(problems);
 }
 
 const BOOLEAN_KEYS = ['all', 'any', 'not'] as const;
 
+interface WalkState {
+  leaves: number;
+  allowContext: boolean;
+}
+
 const isLeafLike = (node: Record<string, unknown>) =>
   Object.hasOwn(node, 'fact') || Object.hasOwn(node, 'operator');
 
-function checkNode(
-  node: unknown,
-  path: string,
-  depth: number,
-  state: { leaves: number },
-  problems: Problems,
-): void {
+function checkNode(node: unknown, path: string, depth: number, state: WalkState, problems: Problems): void {
   if (!isPlainObject(node)) {
     problems.push({ path, message: 'must be a condition object' });
     return;
@@ -63,7 +77,7 @@ function checkNode(
   if (booleans.length === 0) {
     if (isLeafLike(node)) {
       state.leaves++;
-      checkLeaf(node, path, problems);
+      checkLeaf(node, path, problems, state.allowContext);
     } else {
       problems.push({ path, message: 'must be an all, any or not condition, or a fact condition' });
     }
