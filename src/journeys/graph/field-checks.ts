@@ -9,6 +9,8 @@ export { isPlainObject, keyPath };
 
 /** Node ids appear in paths, timelines and URLs: keep them short and plain. */
 export const NODE_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
+/** Keys every node may have, whatever its type. */
+export const NODE_BASE_KEYS = ['id', 'name', 'type'];
 export const TEXT_LENGTH = 200;
 const MAX_CONDITIONS = 20;
 const MAX_LIST = 1000;

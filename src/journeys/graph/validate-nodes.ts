@@ -12,6 +12,7 @@ import {
   checkText200,
   checkWeekdays,
   keyPath,
+  NODE_BASE_KEYS,
   NODE_ID_RE,
   Problems,
 } from './field-checks';
@@ -27,7 +28,6 @@ export const NODE_TYPES: readonly NodeType[] = [
   'exit',
 ];
 
-const BASE = ['id', 'name', 'type'];
 const MAX_BRANCHES = 50;
 
 /** Every problem of one node's own fields; whether its targets exist is the graph check's job. */
@@ -55,7 +55,12 @@ const CHECKS: Record<NodeType, Check> = {
   branch: checkBranch,
   split: checkSplit,
   send_email(node, path, refs, problems) {
-    checkKeys(node, [...BASE, 'template', 'version', 'blocks', 'transactional', 'next'], path, problems);
+    checkKeys(
+      node,
+      [...NODE_BASE_KEYS, 'template', 'version', 'blocks', 'transactional', 'next'],
+      path,
+      problems,
+    );
     if (
       checkText200(node.template, `${path}.template`, problems) &&
       !refs.templates.has(node.template as string)
@@ -73,7 +78,7 @@ const CHECKS: Record<NodeType, Check> = {
     if (node.next !== undefined) checkNodeRef(node.next, `${path}.next`, problems);
   },
   update_customer(node, path, _refs, problems) {
-    checkKeys(node, [...BASE, 'set', 'increment', 'next'], path, problems);
+    checkKeys(node, [...NODE_BASE_KEYS, 'set', 'increment', 'next'], path, problems);
     if (node.set === undefined && node.increment === undefined)
       problems.push({ path, message: 'needs set or increment' });
     if (node.set !== undefined) checkObject(node.set, `${path}.set`, problems, 'an object of trait → value');
@@ -87,7 +92,7 @@ const CHECKS: Record<NodeType, Check> = {
     if (node.next !== undefined) checkNodeRef(node.next, `${path}.next`, problems);
   },
   exit(node, path, _refs, problems) {
-    checkKeys(node, BASE, path, problems);
+    checkKeys(node, NODE_BASE_KEYS, path, problems);
   },
 };
 
@@ -102,13 +107,13 @@ function checkWait(
   const shapes = WAIT_SHAPES.filter((k) => node[k] !== undefined);
   if (shapes.length !== 1) {
     problems.push({ path, message: 'a wait needs exactly one of duration, until, event' });
-    checkKeys(node, [...BASE, ...WAIT_SHAPES, 'timeout', 'timeoutNext', 'next'], path, problems);
+    checkKeys(node, [...NODE_BASE_KEYS, ...WAIT_SHAPES, 'timeout', 'timeoutNext', 'next'], path, problems);
     return;
   }
   const shape = shapes[0];
   checkKeys(
     node,
-    [...BASE, shape, 'next', ...(shape === 'event' ? ['timeout', 'timeoutNext'] : [])],
+    [...NODE_BASE_KEYS, shape, 'next', ...(shape === 'event' ? ['timeout', 'timeoutNext'] : [])],
     path,
     problems,
   );
@@ -138,7 +143,7 @@ function checkBranch(
   refs: KnownReferences,
   problems: Problems,
 ): void {
-  checkKeys(node, [...BASE, 'branches', 'else'], path, problems);
+  checkKeys(node, [...NODE_BASE_KEYS, 'branches', 'else'], path, problems);
   checkNodeRef(node.else, `${path}.else`, problems);
   const branches = node.branches;
   if (!Array.isArray(branches) || branches.length === 0 || branches.length > MAX_BRANCHES) {

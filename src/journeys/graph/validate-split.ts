@@ -5,11 +5,11 @@ import {
   checkText200,
   isPlainObject,
   keyPath,
+  NODE_BASE_KEYS,
   Problems,
 } from './field-checks';
 import type { KnownReferences } from './known-references';
 
-const BASE = ['id', 'name', 'type'];
 const MAX_VARIANTS = 20;
 /** Weights are decimals people type (0.1 + 0.2): "sums to 1" tolerates the doubles' rounding, nothing more. */
 const WEIGHT_TOLERANCE = 1e-9;
@@ -21,7 +21,7 @@ export function checkSplit(
   refs: KnownReferences,
   problems: Problems,
 ): void {
-  checkKeys(node, [...BASE, 'experiment', 'arms', 'holdout', 'variants'], path, problems);
+  checkKeys(node, [...NODE_BASE_KEYS, 'experiment', 'arms', 'holdout', 'variants'], path, problems);
   const byExperiment = node.experiment !== undefined;
   if (byExperiment === (node.variants !== undefined)) {
     problems.push({
