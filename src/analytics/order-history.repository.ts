@@ -140,8 +140,9 @@ export class OrderHistoryRepository {
               coalesce(e.opens, 0) AS opens, coalesce(e.clicks, 0) AS clicks, coalesce(e.views, 0) AS views,
               extract(epoch FROM $1::timestamptz - o.first_order)::float8 / 86400 AS tenure
               ${label}
-         FROM o LEFT JOIN e USING (customer_id)
-        ORDER BY o.customer_id`,
+         FROM o LEFT JOIN e USING (customer_id) JOIN customers c ON c.id = o.customer_id
+        -- by the stable external id, so the seeded hold-out sample is the same customers on every database
+        ORDER BY c.external_id, o.customer_id`,
       labelDays === undefined ? [asOf, engagementDays] : [asOf, engagementDays, labelDays],
     );
     return rows.map((r) => ({
