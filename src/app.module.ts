@@ -12,6 +12,7 @@ import { CustomersModule } from './customers/customers.module';
 import { DatabaseModule } from './database/database.module';
 import { ExperimentsModule } from './experiments/experiments.module';
 import { IngestionModule } from './ingestion/ingestion.module';
+import { JourneysModule } from './journeys/journeys.module';
 import { MessagingModule } from './messaging/messaging.module';
 import { OpsModule } from './ops/ops.module';
 import { SchedulerModule } from './scheduler/scheduler.module';
@@ -35,6 +36,7 @@ export class AppModule {
         AnalyticsModule,
         MessagingModule,
         ExperimentsModule,
+        JourneysModule,
       ],
       providers: [
         { provide: LOGGER, useValue: logger },

@@ -27,6 +27,8 @@ export interface AppConfig {
   frequencyCap: { max: number; windowMs: number };
   /** Messaging: local quiet hours as minutes of the day [start, end), or null when off. */
   quietHours: { start: number; end: number } | null;
+  /** Journeys: how often workers look for runs whose timer came due, in ms (new work also wakes them at once). */
+  journeyPollMs: number;
 }
 
 export class ConfigError extends Error {
@@ -114,8 +116,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ? { start: Number(quiet[1]) * 60 + Number(quiet[2]), end: Number(quiet[3]) * 60 + Number(quiet[4]) }
     : null;
 
+  const pollText = str('JOURNEY_POLL_MS') ?? '1000';
+  const journeyPollMs = Number(pollText);
+  if (!/^\d+$/.test(pollText) || journeyPollMs < 50 || journeyPollMs > 3_600_000)
+    problems.push(
+      `JOURNEY_POLL_MS must be a whole number of milliseconds from 50 to 3600000 (got "${pollText}")`,
+    );
+
   if (problems.length) throw new ConfigError(problems);
   return {
+    journeyPollMs,
     smtpRate,
     frequencyCap,
     quietHours,

@@ -7,6 +7,7 @@ import { SegmentsErrorCode } from '../../segments/segments.exception';
 import { AnalyticsErrorCode } from '../../analytics/analytics.exception';
 import { MessagingErrorCode } from '../../messaging/messaging.exception';
 import { ExperimentsErrorCode } from '../../experiments/experiments.exception';
+import { JourneysErrorCode } from '../../journeys/journeys.exception';
 
 export type ErrorCode =
   | CommonErrorCode
@@ -17,7 +18,8 @@ export type ErrorCode =
   | ContentErrorCode
   | AnalyticsErrorCode
   | MessagingErrorCode
-  | ExperimentsErrorCode;
+  | ExperimentsErrorCode
+  | JourneysErrorCode;
 
 /** Every error code's HTTP status, in one exhaustive table: adding a code without a status does not compile. */
 export const ERROR_STATUS: Record<ErrorCode, number> = {
@@ -63,4 +65,11 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   [ExperimentsErrorCode.EXPERIMENT_NOT_RUNNING]: 409,
   [ExperimentsErrorCode.ASSIGNMENT_NOT_FOUND]: 404,
   [ExperimentsErrorCode.INVALID_EXPERIMENT_DEFINITION]: 422,
+  [JourneysErrorCode.JOURNEY_NOT_FOUND]: 404,
+  [JourneysErrorCode.JOURNEY_KEY_TAKEN]: 409,
+  [JourneysErrorCode.INVALID_JOURNEY]: 422,
+  [JourneysErrorCode.JOURNEY_ARCHIVED]: 409,
+  [JourneysErrorCode.JOURNEY_NOT_PUBLISHED]: 409,
+  [JourneysErrorCode.JOURNEY_NOT_LIVE]: 409,
+  [JourneysErrorCode.RUN_NOT_FOUND]: 404,
 };

@@ -1,0 +1,50 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { LOGGER } from '../../common/logging/logger.token';
+import type { AppConfig } from '../../config/config';
+import { APP_CONFIG } from '../../config/config.token';
+import { QueueDrainer } from '../../scheduler/queue-drainer';
+import { AdvanceRunsUseCase, JOURNEY_RUNS_CHANNEL } from './advance-runs.usecase';
+import { JOURNEY_INBOX_CHANNEL, ProcessInboxUseCase } from './process-inbox.usecase';
+
+/**
+ * On processes with the `worker` role: drains the journey inbox and advances due runs, each woken by NOTIFY with a
+ * poll as backup (the poll is also what notices timers coming due).
+ */
+@Injectable()
+export class JourneyWorkers implements OnApplicationBootstrap, OnApplicationShutdown {
+  private drainers: QueueDrainer[] = [];
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly inbox: ProcessInboxUseCase,
+    private readonly runs: AdvanceRunsUseCase,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.roles.includes('worker')) return;
+    const common = { databaseUrl: this.config.databaseUrl!, logger: this.logger };
+    this.drainers = [
+      new QueueDrainer({
+        ...common,
+        channel: JOURNEY_INBOX_CHANNEL,
+        pollMs: 2000,
+        drainOnce: () => this.inbox.executeOnce(),
+        name: 'journey-inbox',
+      }),
+      new QueueDrainer({
+        ...common,
+        channel: JOURNEY_RUNS_CHANNEL,
+        pollMs: this.config.journeyPollMs,
+        drainOnce: () => this.runs.executeOnce(),
+        name: 'journey-runs',
+      }),
+    ];
+    for (const d of this.drainers) await d.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.drainers.map((d) => d.stop()));
+  }
+}
