@@ -79,7 +79,7 @@ export class CustomersService {
   /** Everything held about the person (GDPR access request). */
   async export(ref: string) {
     const profile = await this.get(ref);
-    const [events, segmentTransitions] = await Promise.all([
+    const [events, segmentTransitions, messages, journeyRuns, experimentAssignments] = await Promise.all([
       this.dataSource.query(
         `SELECT message_id AS "messageId", type, event, properties, "timestamp", original_timestamp AS "originalTimestamp",
                 sent_at AS "sentAt", received_at AS "receivedAt", context
@@ -91,8 +91,41 @@ export class CustomersService {
            FROM segment_transitions t JOIN segments s ON s.id = t.segment_id WHERE t.customer_id = $1 ORDER BY t.at, t.id`,
         [profile.id],
       ),
+      this.dataSource.query(
+        `SELECT m.id, t.key AS template, m.template_version AS "templateVersion", m.to_email AS "toEmail", m.subject,
+                m.status, m.skip_reason AS "skipReason", m.created_at AS "createdAt", m.sent_at AS "sentAt",
+                coalesce((SELECT jsonb_agg(jsonb_build_object('type', e.type, 'at', e.at) ORDER BY e.at)
+                            FROM message_events e WHERE e.message_id = m.id), '[]') AS events
+           FROM messages m LEFT JOIN templates t ON t.id = m.template_id
+          WHERE m.customer_id = $1 ORDER BY m.created_at, m.id`,
+        [profile.id],
+      ),
+      this.dataSource.query(
+        `SELECT j.key AS journey, r.version, r.status, r.node_id AS "nodeId", r.context, r.entered_at AS "enteredAt",
+                r.ended_at AS "endedAt", r.end_reason AS "endReason",
+                coalesce((SELECT jsonb_agg(jsonb_build_object('nodeId', s.node_id, 'outcome', s.outcome,
+                                   'detail', s.detail, 'leftAt', s.left_at) ORDER BY s.id)
+                            FROM journey_steps s WHERE s.run_id = r.id), '[]') AS timeline
+           FROM journey_runs r JOIN journeys j ON j.id = r.journey_id
+          WHERE r.customer_id = $1 ORDER BY r.entered_at, r.id`,
+        [profile.id],
+      ),
+      this.dataSource.query(
+        `SELECT x.key AS experiment, a.arm, a.holdout, a.segments, a.assigned_at AS "assignedAt"
+           FROM experiment_assignments a JOIN experiments x ON x.id = a.experiment_id
+          WHERE a.customer_id = $1 ORDER BY a.assigned_at`,
+        [profile.id],
+      ),
     ]);
-    return { ...profile, events, segmentTransitions, exportedAt: this.clock.now() };
+    return {
+      ...profile,
+      events,
+      segmentTransitions,
+      messages,
+      journeyRuns,
+      experimentAssignments,
+      exportedAt: this.clock.now(),
+    };
   }
 
   /**

@@ -228,6 +228,16 @@ async function mergeCustomer(manager: EntityManager, from: string, into: string,
   await manager.query(`SELECT 1 FROM customers WHERE id = $1 FOR UPDATE`, [from]);
   await manager.query(`UPDATE customer_identities SET customer_id = $2 WHERE customer_id = $1`, [from, into]);
   await manager.query(`UPDATE events SET customer_id = $2 WHERE customer_id = $1`, [from, into]);
+  // Journey runs follow the person (an anonymous cart becomes the known customer's), except a live run the
+  // known customer already has in the same journey: that one stays and the anonymous duplicate goes.
+  await manager.query(
+    `UPDATE journey_runs r SET customer_id = $2 WHERE r.customer_id = $1
+        AND NOT (r.status IN ('active', 'waiting') AND EXISTS (
+              SELECT 1 FROM journey_runs o WHERE o.customer_id = $2 AND o.journey_id = r.journey_id
+                 AND o.run_key = r.run_key AND o.status IN ('active', 'waiting')))`,
+    [from, into],
+  );
+  await manager.query(`UPDATE journey_inbox SET customer_id = $2 WHERE customer_id = $1`, [from, into]);
   await manager.query(
     `UPDATE customers c SET traits = f.traits || c.traits, email = coalesce(c.email, f.email),
             timezone = coalesce(c.timezone, f.timezone),

@@ -231,6 +231,46 @@ describe('journeys: definitions, triggers, engine, timeline, simulation', () => 
     });
   });
 
+  describe('identity and privacy', () => {
+    it('keeps an anonymous cart when the visitor identifies, exports the run and erases it', async () => {
+      await post('/v1/track', {
+        anonymousId: 'anon-cart',
+        event: 'Product Added',
+        properties: { product_id: 'p7', name: 'Green Scarf' },
+        timestamp: now.toISOString(),
+      }).expect(200);
+      await settle();
+      await post('/v1/identify', {
+        anonymousId: 'anon-cart',
+        userId: 'known-cart',
+        traits: { email: 'known-cart@example.com', marketingConsent: true },
+        timestamp: now.toISOString(),
+      }).expect(200);
+      await advance(2 * HOUR);
+      const [mail] = smtp.to('known-cart@example.com');
+      expect(mail.mail.html).toContain('Green Scarf');
+
+      const exported = (await get('/v1/customers/known-cart/export').expect(200)).body;
+      expect(exported.journeyRuns).toHaveLength(1);
+      expect(exported.journeyRuns[0]).toMatchObject({ journey: 'cart', status: 'exited' });
+      expect(exported.journeyRuns[0].timeline.map((s: { outcome: string }) => s.outcome)).toEqual([
+        'cart_abandoned',
+        'queued',
+        'exit',
+      ]);
+      expect(exported.messages).toHaveLength(1);
+      expect(exported.messages[0]).toMatchObject({ template: 'cart-reminder', status: 'sent' });
+
+      const id = exported.id as string;
+      await t.http().delete('/v1/customers/known-cart').set('Authorization', admin).expect(204);
+      const [{ runs }] = await t.db.query(
+        `SELECT count(*)::int AS runs FROM journey_runs WHERE customer_id = $1`,
+        [id],
+      );
+      expect(runs).toBe(0);
+    });
+  });
+
   describe('event trigger, waits, branch, split, goals', () => {
     beforeAll(() =>
       createAndPublish('onboarding', {
