@@ -412,6 +412,34 @@ describe('journeys: definitions, triggers, engine, timeline, simulation', () => 
       expect((await get('/v1/customers/clicker').expect(200)).body.traits.engaged).toBe(true);
     });
 
+    it('keeps a run on the version it entered while new entries use the newest', async () => {
+      await customer('v1-runner', { firstName: 'V' });
+      await post('/v1/journeys/nudge/enrol', { customer: 'v1-runner' }).expect(200);
+      await advance(MINUTE);
+      await t
+        .http()
+        .patch('/v1/journeys/nudge')
+        .set('Authorization', admin)
+        .send({
+          definition: {
+            trigger: { type: 'api' },
+            nodes: [{ id: 'only', type: 'update_customer', set: { sawV2: true } }],
+            reentry: { policy: 'always' },
+          },
+        })
+        .expect(200);
+      expect((await post('/v1/journeys/nudge/publish', {}).expect(200)).body.version).toBe(2);
+      await customer('v2-runner');
+      await post('/v1/journeys/nudge/enrol', { customer: 'v2-runner' }).expect(200);
+      await advance(2 * DAY + MINUTE);
+      expect((await get('/v1/customers/v2-runner').expect(200)).body.traits.sawV2).toBe(true);
+      expect(smtp.to('v1-runner@example.com')).toHaveLength(1); // v1's timeout path still sends
+      const runs = await runsOf('nudge', '&customer=v1-runner');
+      expect(runs).toHaveLength(1);
+      expect(runs[0]).toMatchObject({ status: 'completed' });
+      expect((runs[0] as unknown as { version: number }).version).toBe(1);
+    });
+
     it('refuses a second live run for the same customer even under the always policy', async () => {
       await post('/v1/journeys/nudge/enrol', { customer: 'idle' }).expect(200);
       const second = await post('/v1/journeys/nudge/enrol', { customer: 'idle' }).expect(200);
@@ -438,6 +466,31 @@ describe('journeys: definitions, triggers, engine, timeline, simulation', () => 
       await advance(MINUTE);
       expect(smtp.to('goldie@example.com')).toHaveLength(1);
       expect(smtp.to('silver@example.com')).toHaveLength(0);
+    });
+
+    it('starts a run when a customer leaves a segment, and on a CLV tier change that fits from/to', async () => {
+      await createAndPublish('vip-lost', {
+        trigger: { type: 'segment_exited', segment: 'vip' },
+        nodes: [{ id: 'miss-you', type: 'update_customer', set: { lostVip: true } }],
+      });
+      await createAndPublish('tier-up', {
+        trigger: { type: 'clv_tier_changed', to: 'high' },
+        nodes: [{ id: 'mark', type: 'update_customer', increment: { tierUps: 1 } }],
+      });
+      await post('/v1/identify', { userId: 'goldie', traits: { tier: 'bronze' } }).expect(200);
+      await advance(MINUTE);
+      expect((await get('/v1/customers/goldie').expect(200)).body.traits.lostVip).toBe(true);
+      expect((await get('/v1/customers/silver').expect(200)).body.traits.lostVip).toBeUndefined();
+
+      // The analytics module writes these rows when a CLV fit moves a customer between tiers.
+      const { id } = (await get('/v1/customers/silver').expect(200)).body;
+      await t.db.query(
+        `INSERT INTO score_transitions (customer_id, kind, from_value, to_value, at)
+         VALUES ($1, 'clv_tier_changed', 'medium', 'high', $2), ($1, 'clv_tier_changed', 'high', 'low', $2)`,
+        [id, now],
+      );
+      await advance(MINUTE);
+      expect((await get('/v1/customers/silver').expect(200)).body.traits.tierUps).toBe(1);
     });
 
     it('starts birthday runs at the local time, once a year', async () => {
