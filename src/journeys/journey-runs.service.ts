@@ -88,10 +88,21 @@ export class JourneyRunsService {
       runs.map(async (run) => {
         const version = await this.versions.get(run.journeyId, run.version);
         const types = new Map(version.definition.nodes.map((n) => [n.id, n.type]));
-        const timeline = (byRun.get(run.id) ?? []).map((s) => ({
+        const timeline: StepView[] = (byRun.get(run.id) ?? []).map((s) => ({
           ...s,
           nodeType: types.get(s.nodeId) ?? null,
         }));
+        // Where a live run is now: entered, not yet left.
+        if (run.status === 'active' || run.status === 'waiting')
+          timeline.push({
+            nodeId: run.nodeId,
+            nodeType: types.get(run.nodeId) ?? null,
+            step: run.step,
+            outcome: run.waitingFor ? `waiting for ${run.waitingFor}` : 'waiting',
+            detail: { until: run.wakeAt },
+            enteredAt: run.nodeEnteredAt,
+            leftAt: null,
+          });
         return { ...run, timeline };
       }),
     );

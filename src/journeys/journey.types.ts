@@ -49,6 +49,8 @@ export interface RunView {
   runKey: string;
   status: RunStatus;
   nodeId: string;
+  nodeEnteredAt: Date;
+  step: number;
   wakeAt: Date | null;
   waitingFor: string | null;
   context: Record<string, unknown>;
@@ -60,7 +62,7 @@ export interface RunView {
 }
 
 export const RUN_COLUMNS = `r.id, r.journey_id AS "journeyId", j.key AS journey, r.version, r.customer_id AS "customerId",
-  r.run_key AS "runKey", r.status, r.node_id AS "nodeId", r.wake_at AS "wakeAt", r.waiting_for AS "waitingFor",
+  r.run_key AS "runKey", r.status, r.node_id AS "nodeId", r.node_entered_at AS "nodeEnteredAt", r.step, r.wake_at AS "wakeAt", r.waiting_for AS "waitingFor",
   r.context, r.entered_at AS "enteredAt", r.ended_at AS "endedAt", r.end_reason AS "endReason",
   r.revenue::float8 AS revenue, r.last_error AS "lastError"`;
 
@@ -71,5 +73,6 @@ export interface StepView {
   outcome: string;
   detail: Record<string, unknown>;
   enteredAt: Date;
-  leftAt: Date;
+  /** null for the node a live run is at now. */
+  leftAt: Date | null;
 }

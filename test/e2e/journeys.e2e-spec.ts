@@ -400,7 +400,15 @@ describe('journeys: definitions, triggers, engine, timeline, simulation', () => 
           (await post('/v1/journeys/nudge/enrol', { customer: c, context: { plan: 'x' } }).expect(200)).body,
         ).toMatchObject({ enrolled: true });
       await advance(MINUTE);
-      expect((await runsOf('nudge')).every((r) => r.status === 'waiting')).toBe(true);
+      const parked = await runsOf('nudge');
+      expect(parked.every((r) => r.status === 'waiting')).toBe(true);
+      expect(parked[0].timeline).toEqual([
+        expect.objectContaining({
+          nodeId: 'await-click',
+          outcome: 'waiting for Email Clicked',
+          leftAt: null,
+        }),
+      ]);
       await track('clicker', 'Email Clicked', { url: 'https://example.com' });
       await advance(MINUTE);
       await advance(2 * DAY);
