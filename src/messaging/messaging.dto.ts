@@ -1,4 +1,5 @@
 import { PageQuery } from '../common/http/pagination';
+import { MESSAGE_KINDS, type MessageKind } from './messages.service';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -58,6 +59,16 @@ export class CreateMessageDto {
   @IsNotEmpty()
   @MaxLength(200)
   idempotencyKey?: string;
+
+  @ApiPropertyOptional({
+    enum: MESSAGE_KINDS,
+    default: 'marketing',
+    description:
+      'transactional ignores marketing consent, frequency caps and quiet hours, but never a suppression (bounce, complaint, unsubscribe)',
+  })
+  @IsOptional()
+  @IsIn(MESSAGE_KINDS)
+  kind?: MessageKind;
 }
 
 export const SUPPRESSION_REASONS = ['unsubscribe', 'bounce', 'complaint', 'manual'] as const;
