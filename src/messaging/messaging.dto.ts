@@ -106,3 +106,29 @@ export class EmailEventDto {
   @MaxLength(500)
   messageId?: string;
 }
+
+export const PREFERENCE_ACTIONS = ['unsubscribe', 'resubscribe'] as const;
+export type PreferenceAction = (typeof PREFERENCE_ACTIONS)[number];
+
+/** `POST /p/:token?action=…`: the page's forms name the action in their URL (the server parses JSON bodies only). */
+export class PreferenceActionQuery {
+  @IsIn(PREFERENCE_ACTIONS)
+  action!: PreferenceAction;
+}
+
+/** What a mail provider's inbound-parse webhook posts for a mail sent to the List-Unsubscribe mailto address. */
+export class InboundUnsubscribeDto {
+  @ApiProperty({
+    description: 'The recipient address(es) as received: `u+<token>@host`, optionally with a name',
+  })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(2000)
+  to!: string;
+
+  @ApiProperty({ description: 'The sender, recorded with the unsubscribe' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1000)
+  from!: string;
+}

@@ -5,28 +5,21 @@ import { DataSource } from 'typeorm';
 import { LOGGER } from '../common/logging/logger.token';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.token';
-import { CustomerFactsRepository } from '../content/customer-facts.repository';
-import { TemplateRenderer } from '../content/template-renderer';
-import { TemplatesService } from '../content/templates.service';
 import { Clock } from '../database/clock';
 import { TransactionService } from '../database/transaction.service';
 import { recordCustomerEvent } from './customer-events';
 import { backoffMs, classifySendError, MAX_ATTEMPTS, publicHost, quietUntil } from './delivery-rules';
-import { LinkSigner } from './link-signer';
 import { MailTransport } from './mail-transport';
+import { unsubscribeMailto } from './inbound-unsubscribe.usecase';
+import { MessageRenderer, type RenderableMessageRow } from './message-renderer';
 import type { MessageKind } from './messages.service';
 import { SuppressionsService } from './suppressions.service';
-import { rewriteForTracking } from './track-links';
 
 /** How long a claimed (`sending`) message belongs to its worker; after that another worker may retry it. */
 export const LEASE_MS = 5 * 60_000;
 export const CLAIM_BATCH = 50;
 
-interface ClaimedRow {
-  id: string;
-  customer_id: string;
-  template_id: string;
-  template_version: number;
+interface ClaimedRow extends RenderableMessageRow {
   kind: MessageKind;
   journey_id: string | null;
   node_id: string | null;
@@ -35,7 +28,6 @@ interface ClaimedRow {
   cap_within_ms: string | null;
   attempts: number;
   message_id_header: string;
-  context: { event?: Record<string, unknown>; journey?: Record<string, unknown>; variant?: string };
 }
 
 type GuardOutcome = { pass: true; email: string } | { pass: false };
@@ -60,11 +52,8 @@ export class SendMessagesUseCase {
     private readonly dataSource: DataSource,
     private readonly tx: TransactionService,
     private readonly clock: Clock,
-    private readonly templates: TemplatesService,
-    private readonly facts: CustomerFactsRepository,
-    private readonly renderer: TemplateRenderer,
+    private readonly messages: MessageRenderer,
     private readonly transport: MailTransport,
-    private readonly signer: LinkSigner,
     private readonly suppressions: SuppressionsService,
   ) {
     this.host = publicHost(config.publicUrl);
@@ -215,37 +204,21 @@ export class SendMessagesUseCase {
   }
 
   private async build(row: ClaimedRow, email: string) {
-    const version = await this.templates.findVersion(row.template_id, row.template_version);
-    const stored = await this.facts.load(row.customer_id);
-    const sign = await this.signer.signer();
-    const unsubscribe = sign({ kind: 'u', messageId: row.id });
-    const rendered = await this.renderer.render(version, {
-      customer: stored.customer,
-      segments: stored.segments,
-      event: row.context?.event,
-      journey: row.context?.journey,
-      variant: row.context?.variant,
-      tokens: { unsubscribe },
-    });
+    const rendered = await this.messages.forSending(row);
     const base = this.config.publicUrl.replace(/\/+$/, '');
-    const tracked = rewriteForTracking(
-      rendered.html,
-      (url) => !url.startsWith(`${base}/u/`) && !url.startsWith(`${base}/t/`),
-      (index) => `${base}/t/c/${sign({ kind: 'c', messageId: row.id, index })}`,
-      `${base}/t/o/${sign({ kind: 'o', messageId: row.id })}`,
-    );
+    const token = rendered.unsubscribeToken;
     return {
-      templateKey: version.key,
-      links: tracked.links,
-      from: version.from ?? `Waymark <no-reply@${this.host}>`,
-      replyTo: version.replyTo ?? undefined,
+      templateKey: rendered.templateKey,
+      links: rendered.links,
+      from: rendered.from ?? `Waymark <no-reply@${this.host}>`,
+      replyTo: rendered.replyTo ?? undefined,
       to: email,
       subject: rendered.subject,
-      html: tracked.html,
+      html: rendered.html,
       text: rendered.text,
       messageId: row.message_id_header,
       headers: {
-        'List-Unsubscribe': `<mailto:unsubscribe@${this.host}?subject=unsubscribe%20${unsubscribe}>, <${base}/u/${unsubscribe}>`,
+        'List-Unsubscribe': `<${unsubscribeMailto(token, this.host)}>, <${base}/u/${token}>`,
         'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
       },
     };

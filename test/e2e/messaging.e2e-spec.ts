@@ -77,7 +77,7 @@ describe('messaging: outbox, sender, guards, headers, unsubscribe', () => {
     expect(got.mail.messageId).toBe(queued.messageIdHeader);
     expect(got.mail.from?.text).toContain('shop@example.com');
     expect(header(got.mail, 'List-Unsubscribe')).toMatch(
-      /^<mailto:unsubscribe@mail\.example\.test\?subject=unsubscribe%20u\.[^>]+>, <https:\/\/mail\.example\.test\/u\/u\.[^>]+>$/,
+      /^<mailto:u\+u\.[^@>]+@mail\.example\.test\?subject=unsubscribe>, <https:\/\/mail\.example\.test\/u\/u\.[^>]+>$/,
     );
     expect(header(got.mail, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
     expect(got.mail.html).toContain(unsubscribeUrl(got.mail));
