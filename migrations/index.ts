@@ -5,6 +5,7 @@ import { Models1763900003000 } from './1763900003000-models';
 import { Messaging1763900004000 } from './1763900004000-messaging';
 import { Experiments1763900005000 } from './1763900005000-experiments';
 import { Journeys1763900006000 } from './1763900006000-journeys';
+import { MessagingKinds1763900007000 } from './1763900007000-messaging-kinds';
 
 /** Every migration, in order; the data source runs them at start-up and `npm run migrate` runs them alone. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   Messaging1763900004000,
   Experiments1763900005000,
   Journeys1763900006000,
+  MessagingKinds1763900007000,
 ];

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DataSource } from 'typeorm';
 
-export type LinkKind = 'u' | 'o' | 'c';
+/** u: unsubscribe, o: open pixel, c: click, p: preferences page, v: view in browser. */
+export type LinkKind = 'u' | 'o' | 'c' | 'p' | 'v';
 
 export interface LinkClaim {
   kind: LinkKind;

@@ -15,6 +15,17 @@ import { MessagingException } from './messaging.exception';
 
 export const MESSAGES_CHANNEL = 'waymark_messages';
 
+export const MESSAGE_KINDS = ['marketing', 'transactional'] as const;
+/** Transactional mail (receipts, password resets) ignores consent, frequency caps and quiet hours, never a suppression. */
+export type MessageKind = (typeof MESSAGE_KINDS)[number];
+
+/** A per-journey (per-campaign) frequency cap: at most `max` sent messages with this key per customer per `withinMs`. */
+export interface MessageCap {
+  key: string;
+  max: number;
+  withinMs: number;
+}
+
 export type MessageStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'bounced' | 'suppressed' | 'skipped';
 
 export interface MessageView {
@@ -23,6 +34,10 @@ export interface MessageView {
   customerId: string;
   templateId: string;
   templateVersion: number;
+  kind: MessageKind;
+  journeyId: string | null;
+  nodeId: string | null;
+  cap: MessageCap | null;
   toEmail: string | null;
   status: MessageStatus;
   skipReason: string | null;
@@ -38,7 +53,10 @@ export interface MessageView {
 }
 
 export const MESSAGE_VIEW_COLUMNS = `id, idempotency_key AS "idempotencyKey", customer_id AS "customerId",
-  template_id AS "templateId", template_version AS "templateVersion", to_email AS "toEmail", status,
+  template_id AS "templateId", template_version AS "templateVersion", kind, journey_id AS "journeyId",
+  node_id AS "nodeId",
+  CASE WHEN cap_key IS NULL THEN NULL
+       ELSE jsonb_build_object('key', cap_key, 'max', cap_max, 'withinMs', cap_within_ms) END AS cap, to_email AS "toEmail", status,
   skip_reason AS "skipReason", attempts, next_attempt_at AS "nextAttemptAt", last_error AS "lastError", subject,
   provider_message_id AS "providerMessageId", message_id_header AS "messageIdHeader", context,
   created_at AS "createdAt", sent_at AS "sentAt"`;
@@ -49,6 +67,13 @@ export interface EnqueueInput {
   templateVersion: number;
   context?: Record<string, unknown>;
   idempotencyKey?: string;
+  /** Default marketing. */
+  kind?: MessageKind;
+  /** The journey (campaign) and node that sent it, for reports; no foreign key. */
+  journeyId?: string;
+  nodeId?: string;
+  /** Checked at send time for marketing messages, against earlier messages with the same cap key. */
+  cap?: MessageCap;
 }
 
 /** The outbox: `POST /v1/messages` and, through `enqueue(manager, …)`, any step that sends in its own transaction. */
@@ -77,6 +102,7 @@ export class MessagesService {
         templateVersion: template.version,
         context: { ...dto.context },
         idempotencyKey: dto.idempotencyKey,
+        kind: dto.kind,
       }),
     );
     return { message: await this.get(id), created };
@@ -90,10 +116,28 @@ export class MessagesService {
     const id = randomUUID();
     const now = this.clock.now();
     const key = input.idempotencyKey ?? id;
+    if (input.journeyId !== undefined && !isUuid(input.journeyId))
+      throw new Error(`enqueue: journeyId "${input.journeyId}" is not a uuid`);
+    const cap = input.cap;
+    if (
+      cap &&
+      !(
+        cap.key &&
+        Number.isInteger(cap.max) &&
+        cap.max >= 1 &&
+        Number.isInteger(cap.withinMs) &&
+        cap.withinMs >= 1
+      )
+    )
+      throw new Error(
+        `enqueue: a cap needs a key, an integer max ≥ 1 and withinMs ≥ 1 (got ${JSON.stringify(cap)})`,
+      );
     await manager.query(
       `INSERT INTO messages (id, idempotency_key, customer_id, template_id, template_version, to_email, status,
-                             next_attempt_at, message_id_header, context, created_at, updated_at)
-       SELECT $1, $2, c.id, $4, $5, c.email, 'queued', $6, $7, $8, $6, $6 FROM customers c WHERE c.id = $3
+                             next_attempt_at, message_id_header, context, created_at, updated_at,
+                             kind, journey_id, node_id, cap_key, cap_max, cap_within_ms)
+       SELECT $1, $2, c.id, $4, $5, c.email, 'queued', $6, $7, $8, $6, $6, $9, $10, $11, $12, $13, $14
+         FROM customers c WHERE c.id = $3
        ON CONFLICT (idempotency_key) DO NOTHING`,
       [
         id,
@@ -104,6 +148,12 @@ export class MessagesService {
         now,
         `<${id}@${this.host}>`,
         input.context ?? {},
+        input.kind ?? 'marketing',
+        input.journeyId ?? null,
+        input.nodeId ?? null,
+        cap?.key ?? null,
+        cap?.max ?? null,
+        cap?.withinMs ?? null,
       ],
     );
     // A concurrent insert of the same key waited for the other transaction; this statement sees its row.

@@ -1,4 +1,5 @@
 import { PageQuery } from '../common/http/pagination';
+import { MESSAGE_KINDS, type MessageKind } from './messages.service';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -58,6 +59,16 @@ export class CreateMessageDto {
   @IsNotEmpty()
   @MaxLength(200)
   idempotencyKey?: string;
+
+  @ApiPropertyOptional({
+    enum: MESSAGE_KINDS,
+    default: 'marketing',
+    description:
+      'transactional ignores marketing consent, frequency caps and quiet hours, but never a suppression (bounce, complaint, unsubscribe)',
+  })
+  @IsOptional()
+  @IsIn(MESSAGE_KINDS)
+  kind?: MessageKind;
 }
 
 export const SUPPRESSION_REASONS = ['unsubscribe', 'bounce', 'complaint', 'manual'] as const;
@@ -94,4 +105,30 @@ export class EmailEventDto {
   @IsNotEmpty()
   @MaxLength(500)
   messageId?: string;
+}
+
+export const PREFERENCE_ACTIONS = ['unsubscribe', 'resubscribe'] as const;
+export type PreferenceAction = (typeof PREFERENCE_ACTIONS)[number];
+
+/** `POST /p/:token?action=…`: the page's forms name the action in their URL (the server parses JSON bodies only). */
+export class PreferenceActionQuery {
+  @IsIn(PREFERENCE_ACTIONS)
+  action!: PreferenceAction;
+}
+
+/** What a mail provider's inbound-parse webhook posts for a mail sent to the List-Unsubscribe mailto address. */
+export class InboundUnsubscribeDto {
+  @ApiProperty({
+    description: 'The recipient address(es) as received: `u+<token>@host`, optionally with a name',
+  })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(2000)
+  to!: string;
+
+  @ApiProperty({ description: 'The sender, recorded with the unsubscribe' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1000)
+  from!: string;
 }

@@ -15,6 +15,13 @@ import { TrackingController } from './tracking.controller';
 import { TrackingUseCase } from './tracking.usecase';
 import { UnsubscribeController } from './unsubscribe.controller';
 import { UnsubscribeUseCase } from './unsubscribe.usecase';
+import { InboundController } from './inbound.controller';
+import { InboundUnsubscribeUseCase } from './inbound-unsubscribe.usecase';
+import { MessageRenderer } from './message-renderer';
+import { PreferencesController } from './preferences.controller';
+import { PreferencesUseCase } from './preferences.usecase';
+import { ViewInBrowserController } from './view-in-browser.controller';
+import { ViewInBrowserUseCase } from './view-in-browser.usecase';
 
 @Module({
   imports: [CustomersModule, ContentModule],
@@ -24,6 +31,9 @@ import { UnsubscribeUseCase } from './unsubscribe.usecase';
     UnsubscribeController,
     TrackingController,
     EmailEventsController,
+    PreferencesController,
+    ViewInBrowserController,
+    InboundController,
   ],
   providers: [
     MessagesService,
@@ -35,6 +45,10 @@ import { UnsubscribeUseCase } from './unsubscribe.usecase';
     UnsubscribeUseCase,
     TrackingUseCase,
     EmailEventsUseCase,
+    MessageRenderer,
+    PreferencesUseCase,
+    ViewInBrowserUseCase,
+    InboundUnsubscribeUseCase,
   ],
   exports: [MessagesService, SuppressionsService, SendMessagesUseCase, MailTransport],
 })

@@ -5,30 +5,29 @@ import { DataSource } from 'typeorm';
 import { LOGGER } from '../common/logging/logger.token';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.token';
-import { CustomerFactsRepository } from '../content/customer-facts.repository';
-import { TemplateRenderer } from '../content/template-renderer';
-import { TemplatesService } from '../content/templates.service';
 import { Clock } from '../database/clock';
 import { TransactionService } from '../database/transaction.service';
 import { recordCustomerEvent } from './customer-events';
 import { backoffMs, classifySendError, MAX_ATTEMPTS, publicHost, quietUntil } from './delivery-rules';
-import { LinkSigner } from './link-signer';
 import { MailTransport } from './mail-transport';
+import { unsubscribeMailto } from './inbound-unsubscribe.usecase';
+import { MessageRenderer, type RenderableMessageRow } from './message-renderer';
+import type { MessageKind } from './messages.service';
 import { SuppressionsService } from './suppressions.service';
-import { rewriteForTracking } from './track-links';
 
 /** How long a claimed (`sending`) message belongs to its worker; after that another worker may retry it. */
 export const LEASE_MS = 5 * 60_000;
 export const CLAIM_BATCH = 50;
 
-interface ClaimedRow {
-  id: string;
-  customer_id: string;
-  template_id: string;
-  template_version: number;
+interface ClaimedRow extends RenderableMessageRow {
+  kind: MessageKind;
+  journey_id: string | null;
+  node_id: string | null;
+  cap_key: string | null;
+  cap_max: number | null;
+  cap_within_ms: string | null;
   attempts: number;
   message_id_header: string;
-  context: { event?: Record<string, unknown>; journey?: Record<string, unknown>; variant?: string };
 }
 
 type GuardOutcome = { pass: true; email: string } | { pass: false };
@@ -53,11 +52,8 @@ export class SendMessagesUseCase {
     private readonly dataSource: DataSource,
     private readonly tx: TransactionService,
     private readonly clock: Clock,
-    private readonly templates: TemplatesService,
-    private readonly facts: CustomerFactsRepository,
-    private readonly renderer: TemplateRenderer,
+    private readonly messages: MessageRenderer,
     private readonly transport: MailTransport,
-    private readonly signer: LinkSigner,
     private readonly suppressions: SuppressionsService,
   ) {
     this.host = publicHost(config.publicUrl);
@@ -72,7 +68,8 @@ export class SendMessagesUseCase {
                            approved_at = NULL, updated_at = $3
         WHERE id IN (SELECT id FROM messages WHERE status IN ('queued', 'sending') AND next_attempt_at <= $3
                       ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED)
-        RETURNING id, customer_id, template_id, template_version, attempts, message_id_header, context`,
+        RETURNING id, customer_id, template_id, template_version, kind, journey_id, node_id, cap_key, cap_max,
+                  cap_within_ms, attempts, message_id_header, context`,
       [token, new Date(now.getTime() + LEASE_MS), now, batch],
     );
     await Promise.all(
@@ -99,24 +96,34 @@ export class SendMessagesUseCase {
     try {
       const receipt = await this.transport.send(mail);
       await this.tx.run(async (m) => {
+        const sentAt = this.clock.now();
         const [, n] = await m.query(
           `UPDATE messages SET status = 'sent', sent_at = $3, subject = $4, provider_message_id = $5, links = $6, skip_reason = NULL,
                                last_error = NULL, claim_token = NULL, updated_at = $3
             WHERE id = $1 AND claim_token = $2`,
-          [
-            row.id,
-            token,
-            this.clock.now(),
-            mail.subject,
-            receipt.providerMessageId,
-            JSON.stringify(mail.links),
-          ],
+          [row.id, token, sentAt, mail.subject, receipt.providerMessageId, JSON.stringify(mail.links)],
         );
-        if (n)
-          await m.query(
-            `INSERT INTO message_events (message_id, customer_id, type, data, at) VALUES ($1, $2, 'sent', '{}', $3)`,
-            [row.id, row.customer_id, this.clock.now()],
-          );
+        if (!n) return;
+        await m.query(
+          `INSERT INTO message_events (message_id, customer_id, type, data, at) VALUES ($1, $2, 'sent', '{}', $3)`,
+          [row.id, row.customer_id, sentAt],
+        );
+        await recordCustomerEvent(
+          m,
+          row.customer_id,
+          'Email Sent',
+          `sent:${row.id}`,
+          {
+            messageId: row.id,
+            templateId: row.template_id,
+            templateKey: mail.templateKey,
+            templateVersion: row.template_version,
+            journeyId: row.journey_id,
+            nodeId: row.node_id,
+            kind: row.kind,
+          },
+          sentAt,
+        );
       });
     } catch (error) {
       await this.failed(row, token, guard.email, error);
@@ -125,8 +132,10 @@ export class SendMessagesUseCase {
 
   /**
    * The guards, atomically per customer (the customer row is locked, so two workers cannot both pass the frequency
-   * cap): consent, suppression, frequency cap, quiet hours (deferred, not dropped). Passing stamps approved_at, which
-   * counts the in-flight message against the cap.
+   * cap): consent, suppression, the global frequency cap, the message's own cap key (a per-journey cap: earlier
+   * messages with the same key), quiet hours (deferred, not dropped). Caps count marketing messages only. A transactional message passes on an address that is not
+   * suppressed: it ignores consent, caps and quiet hours. Passing stamps approved_at, which counts the in-flight
+   * message against the caps.
    */
   private guard(row: ClaimedRow, token: string): Promise<GuardOutcome> {
     return this.tx.run(async (m) => {
@@ -148,22 +157,33 @@ export class SendMessagesUseCase {
         );
         return { pass: false } as const;
       };
+      const marketing = row.kind !== 'transactional';
       if (!c.email) return stop('skipped', 'no_email');
-      if (c.marketing_consent !== true) return stop('skipped', 'no_consent');
+      if (marketing && c.marketing_consent !== true) return stop('skipped', 'no_consent');
       const [suppressed] = await m.query(`SELECT reason FROM suppressions WHERE email = lower($1)`, [
         c.email,
       ]);
       if (suppressed) return stop('suppressed', `suppressed:${suppressed.reason}`);
       const cap = this.config.frequencyCap;
-      const since = new Date(now.getTime() - cap.windowMs);
-      const [{ n }] = await m.query(
-        `SELECT count(*)::int AS n FROM messages
-          WHERE customer_id = $1 AND id <> $2
-            AND ((status = 'sent' AND sent_at > $3) OR (status = 'sending' AND approved_at > $3))`,
-        [row.customer_id, row.id, since],
-      );
-      if (n >= cap.max) return stop('skipped', 'frequency_cap');
-      const until = quietUntil(now, c.timezone, this.config.quietHours);
+      if (marketing) {
+        const [{ n }] = await m.query(
+          `SELECT count(*)::int AS n FROM messages
+            WHERE customer_id = $1 AND id <> $2 AND kind = 'marketing'
+              AND ((status = 'sent' AND sent_at > $3) OR (status = 'sending' AND approved_at > $3))`,
+          [row.customer_id, row.id, new Date(now.getTime() - cap.windowMs)],
+        );
+        if (n >= cap.max) return stop('skipped', 'frequency_cap');
+      }
+      if (marketing && row.cap_key !== null) {
+        const [{ n: sameKey }] = await m.query(
+          `SELECT count(*)::int AS n FROM messages
+            WHERE customer_id = $1 AND id <> $2 AND cap_key = $3 AND kind = 'marketing'
+              AND ((status = 'sent' AND sent_at > $4) OR (status = 'sending' AND approved_at > $4))`,
+          [row.customer_id, row.id, row.cap_key, new Date(now.getTime() - Number(row.cap_within_ms))],
+        );
+        if (sameKey >= row.cap_max!) return stop('skipped', `frequency_cap:${row.cap_key}`);
+      }
+      const until = marketing ? quietUntil(now, c.timezone, this.config.quietHours) : null;
       if (until) {
         // Deferred, not an attempt: back to the queue until the quiet hours end.
         await m.query(
@@ -184,36 +204,21 @@ export class SendMessagesUseCase {
   }
 
   private async build(row: ClaimedRow, email: string) {
-    const version = await this.templates.findVersion(row.template_id, row.template_version);
-    const stored = await this.facts.load(row.customer_id);
-    const sign = await this.signer.signer();
-    const unsubscribe = sign({ kind: 'u', messageId: row.id });
-    const rendered = await this.renderer.render(version, {
-      customer: stored.customer,
-      segments: stored.segments,
-      event: row.context?.event,
-      journey: row.context?.journey,
-      variant: row.context?.variant,
-      tokens: { unsubscribe },
-    });
+    const rendered = await this.messages.forSending(row);
     const base = this.config.publicUrl.replace(/\/+$/, '');
-    const tracked = rewriteForTracking(
-      rendered.html,
-      (url) => !url.startsWith(`${base}/u/`) && !url.startsWith(`${base}/t/`),
-      (index) => `${base}/t/c/${sign({ kind: 'c', messageId: row.id, index })}`,
-      `${base}/t/o/${sign({ kind: 'o', messageId: row.id })}`,
-    );
+    const token = rendered.unsubscribeToken;
     return {
-      links: tracked.links,
-      from: version.from ?? `Waymark <no-reply@${this.host}>`,
-      replyTo: version.replyTo ?? undefined,
+      templateKey: rendered.templateKey,
+      links: rendered.links,
+      from: rendered.from ?? `Waymark <no-reply@${this.host}>`,
+      replyTo: rendered.replyTo ?? undefined,
       to: email,
       subject: rendered.subject,
-      html: tracked.html,
+      html: rendered.html,
       text: rendered.text,
       messageId: row.message_id_header,
       headers: {
-        'List-Unsubscribe': `<mailto:unsubscribe@${this.host}?subject=unsubscribe%20${unsubscribe}>, <${base}/u/${unsubscribe}>`,
+        'List-Unsubscribe': `<${unsubscribeMailto(token, this.host)}>, <${base}/u/${token}>`,
         'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
       },
     };

@@ -25,4 +25,16 @@ describe('rewriteForTracking', () => {
   it('appends the pixel when there is no body tag', () => {
     expect(rewriteForTracking('<p>x</p>', () => true, click, 'P').html).toMatch(/^<p>x<\/p><img src="P"/);
   });
+
+  it('adds no pixel when pixelUrl is null and hands the URL to clickUrl', () => {
+    const out = rewriteForTracking(
+      '<body><a href="https://shop.test/b">b</a></body>',
+      () => true,
+      (i, url) => `https://w.test/t/c/${i}?for=${encodeURIComponent(url)}`,
+      null,
+    );
+    expect(out.html).toBe(
+      '<body><a href="https://w.test/t/c/0?for=https%3A%2F%2Fshop.test%2Fb">b</a></body>',
+    );
+  });
 });

@@ -23,13 +23,13 @@ export interface TrackedHtml {
 
 /**
  * `track(url)` says whether a link is tracked (e.g. not the unsubscribe link); the same URL twice gets one index.
- * The pixel goes before `</body>`, or at the end when there is none.
+ * The pixel goes before `</body>`, or at the end when there is none; a null pixelUrl adds none (a browser view).
  */
 export function rewriteForTracking(
   html: string,
   track: (url: string) => boolean,
-  clickUrl: (index: number) => string,
-  pixelUrl: string,
+  clickUrl: (index: number, url: string) => string,
+  pixelUrl: string | null,
 ): TrackedHtml {
   const links: string[] = [];
   const rewritten = html.replace(HREF, (whole, start: string, quote: string, raw: string) => {
@@ -37,8 +37,9 @@ export function rewriteForTracking(
     if (!/^https?:\/\//i.test(url) || !track(url)) return whole;
     let index = links.indexOf(url);
     if (index < 0) index = links.push(url) - 1;
-    return `${start}${quote}${clickUrl(index)}${quote}`;
+    return `${start}${quote}${clickUrl(index, url)}${quote}`;
   });
+  if (pixelUrl === null) return { html: rewritten, links };
   const pixel = `<img src="${pixelUrl}" width="1" height="1" alt="" style="display:block;border:0;width:1px;height:1px">`;
   const body = rewritten.search(/<\/body\s*>/i);
   return {

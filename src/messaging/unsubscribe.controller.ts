@@ -1,19 +1,14 @@
-import { Controller, Get, Header, HttpCode, Param, Post } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Param, Post, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Public } from '../common/auth/auth.decorators';
+import { HtmlPageFilter } from './html-page.filter';
+import { escapeHtml as escape, htmlPage as page } from './html-page';
 import { UnsubscribeUseCase } from './unsubscribe.usecase';
-
-const escape = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-
-const page = (title: string, body: string) =>
-  `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">` +
-  `<meta name="robots" content="noindex"><title>${title}</title></head>` +
-  `<body style="font-family:sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem">${body}</body></html>`;
 
 /** Recipients' unsubscribe links: a confirmation page (GET) and RFC 8058 one-click (POST). No API key. */
 @ApiExcludeController()
 @Controller('u')
+@UseFilters(HtmlPageFilter)
 export class UnsubscribeController {
   constructor(private readonly unsubscribe: UnsubscribeUseCase) {}
 

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { Clock } from '../database/clock';
 import { TransactionService } from '../database/transaction.service';
 import { recordCustomerEvent } from './customer-events';
-import { LinkSigner } from './link-signer';
+import { LinkKind, LinkSigner } from './link-signer';
 import { MessagingException } from './messaging.exception';
 import { SuppressionsService } from './suppressions.service';
 
@@ -14,7 +14,8 @@ export interface UnsubscribeTarget {
 }
 
 /**
- * Unsubscribe links (`/u/:token`): the signed token names a message; unsubscribing sets the customer's marketing
+ * Unsubscribe links (`/u/:token`, the preferences page `/p/:token`, the mailto address): the signed token names a
+ * message; unsubscribing sets the customer's marketing
  * consent to false (source `unsubscribe`), suppresses the address and records an `Unsubscribed` customer event and
  * an `unsubscribe` message event, all in one transaction. Repeating it changes nothing more.
  */
@@ -28,9 +29,9 @@ export class UnsubscribeUseCase {
     private readonly suppressions: SuppressionsService,
   ) {}
 
-  /** The message a token names; 404 LINK_NOT_FOUND for a bad, forged or erased one. */
-  async resolve(token: string): Promise<UnsubscribeTarget> {
-    const claim = await this.signer.verify(token, 'u');
+  /** The message a token of that kind names; 404 LINK_NOT_FOUND for a bad, forged or erased one. */
+  async resolve(token: string, kind: LinkKind = 'u'): Promise<UnsubscribeTarget> {
+    const claim = await this.signer.verify(token, kind);
     if (!claim) throw MessagingException.linkNotFound();
     const [row] = await this.dataSource.query(
       `SELECT m.id, m.customer_id, coalesce(m.to_email, c.email) AS email
@@ -43,6 +44,12 @@ export class UnsubscribeUseCase {
 
   async execute(token: string): Promise<UnsubscribeTarget> {
     const target = await this.resolve(token);
+    await this.unsubscribe(target, {});
+    return target;
+  }
+
+  /** Unsubscribes the customer a resolved token names; `data` goes on the `unsubscribe` message event. */
+  async unsubscribe(target: UnsubscribeTarget, data: Record<string, unknown>): Promise<void> {
     await this.tx.run(async (m) => {
       const now = this.clock.now();
       await m.query(
@@ -61,10 +68,9 @@ export class UnsubscribeUseCase {
       );
       if (first)
         await m.query(
-          `INSERT INTO message_events (message_id, customer_id, type, data, at) VALUES ($1, $2, 'unsubscribe', '{}', $3)`,
-          [target.messageId, target.customerId, now],
+          `INSERT INTO message_events (message_id, customer_id, type, data, at) VALUES ($1, $2, 'unsubscribe', $3, $4)`,
+          [target.messageId, target.customerId, data, now],
         );
     });
-    return target;
   }
 }

@@ -1,12 +1,14 @@
 import { runClvBench, usage as clvUsage } from './clv';
 import { runIngest, usage as ingestUsage } from './ingest';
 import { runSegmentsBench, usage as segmentsUsage } from './segments';
+import { runSendBench, usage as sendUsage } from './send';
 
 /** One entry per benchmark: `npm run bench -- <name> [flags]`. */
 const BENCHMARKS: Record<string, { usage: string; run: (argv: string[]) => Promise<number> }> = {
   ingest: { usage: ingestUsage, run: runIngest },
   clv: { usage: clvUsage, run: runClvBench },
   segments: { usage: segmentsUsage, run: runSegmentsBench },
+  send: { usage: sendUsage, run: runSendBench },
 };
 
 async function main(): Promise<number> {

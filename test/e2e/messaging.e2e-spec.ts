@@ -1,69 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { AddressInfo } from 'node:net';
-import { simpleParser, ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
+import { simpleParser } from 'mailparser';
 import { Clock } from '../../src/database/clock';
 import { SendMessagesUseCase } from '../../src/messaging/send-messages.usecase';
 import { createTestApp, TestApp } from '../setup/test-app';
-
-/** A header's raw value (mailparser folds List-* headers into one object; the raw line is what receivers see). */
-function header(mail: ParsedMail, name: string): string | undefined {
-  const line = mail.headerLines.find((l) => l.key === name.toLowerCase());
-  return line?.line
-    .slice(line.line.indexOf(':') + 1)
-    .replace(/\r?\n\s+/g, ' ')
-    .trim();
-}
-
-/** The https URL of a List-Unsubscribe header. */
-function unsubscribeUrl(mail: ParsedMail): string {
-  return /<(https:[^>]+)>/.exec(header(mail, 'List-Unsubscribe') ?? '')![1];
-}
-
-interface Received {
-  to: string[];
-  mail: ParsedMail;
-}
-
-/** A real SMTP peer: `temp…@` addresses get one 451 then go through, `bounce…@` addresses always get 550. */
-async function startSmtpPeer() {
-  const received: Received[] = [];
-  const tempFailed = new Set<string>();
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        const to = session.envelope.rcptTo.map((r) => r.address);
-        const fail = (code: number, message: string) =>
-          callback(Object.assign(new Error(message), { responseCode: code }));
-        if (to.some((a) => a.startsWith('bounce'))) return fail(550, 'No such user');
-        const temp = to.find((a) => a.startsWith('temp') && !tempFailed.has(a));
-        if (temp) {
-          tempFailed.add(temp);
-          return fail(451, 'Try again later');
-        }
-        simpleParser(Buffer.concat(chunks))
-          .then((mail) => {
-            received.push({ to, mail });
-            callback(null, 'queued as test');
-          })
-          .catch(callback);
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.server.address() as AddressInfo).port;
-  return {
-    received,
-    url: `smtp://127.0.0.1:${port}`,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
+import { header, startSmtpPeer, unsubscribeUrl } from './messaging-smtp-peer';
 
 describe('messaging: outbox, sender, guards, headers, unsubscribe', () => {
   let t: TestApp;
@@ -136,7 +77,7 @@ describe('messaging: outbox, sender, guards, headers, unsubscribe', () => {
     expect(got.mail.messageId).toBe(queued.messageIdHeader);
     expect(got.mail.from?.text).toContain('shop@example.com');
     expect(header(got.mail, 'List-Unsubscribe')).toMatch(
-      /^<mailto:unsubscribe@mail\.example\.test\?subject=unsubscribe%20u\.[^>]+>, <https:\/\/mail\.example\.test\/u\/u\.[^>]+>$/,
+      /^<mailto:u\+u\.[^@>]+@mail\.example\.test\?subject=unsubscribe>, <https:\/\/mail\.example\.test\/u\/u\.[^>]+>$/,
     );
     expect(header(got.mail, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
     expect(got.mail.html).toContain(unsubscribeUrl(got.mail));
@@ -376,11 +317,13 @@ describe('messaging: outbox, sender, guards, headers, unsubscribe', () => {
     expect((await get('/v1/suppressions/mia@example.com').expect(200)).body.reason).toBe('complaint');
     const events = await t.db.query(
       `SELECT c.external_id, e.event FROM events e JOIN customers c ON c.id = e.customer_id
-        WHERE c.external_id IN ('lee', 'mia') AND e.event LIKE 'Email %' ORDER BY 1`,
+        WHERE c.external_id IN ('lee', 'mia') AND e.event LIKE 'Email %' ORDER BY 1, 2`,
     );
     expect(events).toEqual([
       { external_id: 'lee', event: 'Email Bounced' },
+      { external_id: 'lee', event: 'Email Sent' },
       { external_id: 'mia', event: 'Email Complained' },
+      { external_id: 'mia', event: 'Email Sent' },
     ]);
 
     const unknown = await report(ingest, { type: 'bounce', email: 'Stranger@example.com' }).expect(200);

@@ -59,6 +59,8 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   [MessagingErrorCode.MESSAGE_NOT_FOUND]: 404,
   [MessagingErrorCode.SUPPRESSION_NOT_FOUND]: 404,
   [MessagingErrorCode.LINK_NOT_FOUND]: 404,
+  [MessagingErrorCode.RESUBSCRIBE_NOT_ALLOWED]: 409,
+  [MessagingErrorCode.INBOUND_TOKEN_NOT_FOUND]: 404,
   [ExperimentsErrorCode.EXPERIMENT_NOT_FOUND]: 404,
   [ExperimentsErrorCode.EXPERIMENT_KEY_TAKEN]: 409,
   [ExperimentsErrorCode.EXPERIMENT_RUNNING]: 409,

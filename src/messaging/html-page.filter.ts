@@ -1,0 +1,50 @@
+import { ArgumentsHost, Catch, ExceptionFilter, Inject } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { toErrorBody } from '../common/http/error-body';
+import { LOGGER } from '../common/logging/logger.token';
+import { escapeHtml, htmlPage } from './html-page';
+
+const TITLES: Record<number, string> = {
+  400: 'Bad request',
+  404: 'Link not found',
+  409: 'Not possible',
+};
+
+/**
+ * Errors on the pages recipients open in a browser (`/u`, `/p`, `/v`) as an HTML page with the same status the JSON
+ * filter would give: a bad token is a 404 page, a 500 shows only its error id.
+ */
+@Catch()
+export class HtmlPageFilter implements ExceptionFilter {
+  constructor(@Inject(LOGGER) private readonly logger: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const req = http.getRequest<Request>();
+    const res = http.getResponse<Response>();
+    const { body, internal } = toErrorBody(exception);
+    if (internal) {
+      const err = exception as Error;
+      this.logger.error(
+        { reqId: req.id, errorId: body.errorId, err: { message: err?.message, stack: err?.stack } },
+        'unhandled error',
+      );
+    }
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    const title = TITLES[body.statusCode] ?? (internal ? 'Something went wrong' : 'Error');
+    const detail =
+      body.statusCode === 404
+        ? 'This link is not valid (it may be mistyped or incomplete).'
+        : internal
+          ? `Please try again later (error ${body.errorId}).`
+          : body.message;
+    res
+      .status(body.statusCode)
+      .set({ 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' })
+      .send(htmlPage(title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(detail)}</p>`));
+  }
+}
