@@ -458,6 +458,31 @@ describe('journeys: definitions, triggers, engine, timeline, simulation', () => 
     });
   });
 
+  describe('delivery rules per journey', () => {
+    it('applies the journey’s frequency cap, and sends transactional steps without marketing consent', async () => {
+      await createAndPublish('capped', {
+        trigger: { type: 'api' },
+        nodes: [
+          { id: 'first', type: 'send_email', template: 'welcome', next: 'second' },
+          { id: 'second', type: 'send_email', template: 'welcome', next: 'receipt' },
+          { id: 'receipt', type: 'send_email', template: 'welcome', transactional: true },
+        ],
+        frequencyCap: { max: 1, within: '1d' },
+      });
+      await customer('capped-1', { firstName: 'Cap' });
+      await customer('no-consent', { firstName: 'Nc', marketingConsent: false });
+      for (const c of ['capped-1', 'no-consent'])
+        await post('/v1/journeys/capped/enrol', { customer: c }).expect(200);
+      await advance(MINUTE);
+      expect(smtp.to('capped-1@example.com')).toHaveLength(2); // first + the transactional receipt
+      expect(smtp.to('no-consent@example.com')).toHaveLength(1); // the receipt only
+      const [run] = await runsOf('capped', '&customer=capped-1');
+      expect(run.timeline.map((s) => s.message?.status)).toEqual(['sent', 'skipped', 'sent']);
+      const skipped = run.timeline[1].message as unknown as { skipReason: string };
+      expect(skipped.skipReason).toMatch(/^frequency_cap:journey:/);
+    });
+  });
+
   describe('segment and date triggers', () => {
     it('starts a run when a customer enters a segment', async () => {
       await post('/v1/segments', {

@@ -39,7 +39,7 @@ export class NodeExecutor {
       case 'split':
         return this.split(manager, run, node, version);
       case 'send_email':
-        return this.send(manager, run, node, version, now);
+        return this.send(manager, run, node, version);
       case 'update_customer':
         return this.update(manager, run, node, now);
       case 'exit':
@@ -155,14 +155,19 @@ export class NodeExecutor {
     run: RunRow,
     node: NodeOf<'send_email'>,
     version: PublishedVersion,
-    now: Date,
   ): Promise<NodeOutcome> {
     const template = version.pinned.templates[node.id];
+    const frequencyCap = version.definition.frequencyCap;
+    const cap = frequencyCap && { max: frequencyCap.max, withinMs: parseDuration(frequencyCap.within) ?? 0 };
     const { id, created } = await this.messages.enqueue(manager, {
       customerId: run.customerId,
       templateId: template.id,
       templateVersion: template.version,
       idempotencyKey: `journey:${run.id}:${node.id}:${run.step}`,
+      kind: node.transactional ? 'transactional' : 'marketing',
+      journeyId: version.journeyId,
+      nodeId: node.id,
+      ...(cap && { cap: { key: `journey:${version.journeyId}`, max: cap.max, withinMs: cap.withinMs } }),
       context: {
         event: run.context.event ?? {},
         journey: { key: version.journeyKey, version: version.version, node: node.id, runId: run.id },
@@ -170,7 +175,6 @@ export class NodeExecutor {
         ...(node.blocks && { blocks: node.blocks }),
       },
     });
-    void now;
     return {
       kind: 'next',
       to: node.next ?? null,
