@@ -36,6 +36,8 @@ export interface RenderInput {
   tokens?: LinkTokens;
   /** Whole links, overriding the ones built from `tokens` (e.g. a preview with real URLs). */
   links?: Partial<Links>;
+  /** Block name → index of the variant to render regardless of conditions (a journey step's choice). */
+  blockOverrides?: Record<string, number>;
 }
 
 export interface TemplateRef {

@@ -89,7 +89,7 @@ export class TemplateRenderer {
 
     let choices: Map<string, BlockChoice>;
     try {
-      choices = await selectBlocks(compiled.blocks, built.facts, this.evaluator);
+      choices = await selectBlocks(compiled.blocks, built.facts, this.evaluator, input.blockOverrides);
     } catch (error) {
       throw ContentException.renderFailed([
         { path: 'blocks', message: `a block condition failed: ${(error as Error).message}` },

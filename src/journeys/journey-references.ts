@@ -70,15 +70,28 @@ export async function pinReferences(
     const template = templates.get(node.template);
     if (!template) continue; // reported by validation
     const version = node.version ?? template.version;
-    if (node.version !== undefined) {
-      const [exists] = await manager.query(
-        `SELECT 1 FROM template_versions WHERE template_id = $1 AND version = $2`,
-        [template.id, node.version],
-      );
-      if (!exists)
+    const [stored] = await manager.query(
+      `SELECT blocks FROM template_versions WHERE template_id = $1 AND version = $2`,
+      [template.id, version],
+    );
+    if (!stored) {
+      problems.push({
+        path: `nodes[${i}].version`,
+        message: `template "${node.template}" has no version ${version}`,
+      });
+      continue;
+    }
+    const blocks = (stored.blocks ?? {}) as Record<string, unknown[]>;
+    for (const [block, index] of Object.entries(node.blocks ?? {})) {
+      if (!blocks[block])
         problems.push({
-          path: `nodes[${i}].version`,
-          message: `template "${node.template}" has no version ${node.version}`,
+          path: `nodes[${i}].blocks.${block}`,
+          message: `template "${node.template}" version ${version} has no block "${block}"`,
+        });
+      else if (index >= blocks[block].length)
+        problems.push({
+          path: `nodes[${i}].blocks.${block}`,
+          message: `block "${block}" has ${blocks[block].length} variants (0 to ${blocks[block].length - 1})`,
         });
     }
     pinned.templates[node.id] = { id: template.id, key: template.key, version };

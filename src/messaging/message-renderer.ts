@@ -13,7 +13,12 @@ export interface RenderableMessageRow {
   customer_id: string;
   template_id: string;
   template_version: number;
-  context: { event?: Record<string, unknown>; journey?: Record<string, unknown>; variant?: string };
+  context: {
+    event?: Record<string, unknown>;
+    journey?: Record<string, unknown>;
+    variant?: string;
+    blocks?: Record<string, number>;
+  };
 }
 
 export interface RenderedForSending {
@@ -99,6 +104,7 @@ export class MessageRenderer {
       event: row.context?.event,
       journey: row.context?.journey,
       variant: row.context?.variant,
+      blockOverrides: row.context?.blocks,
       tokens: {
         unsubscribe: unsubscribeToken,
         preferences: sign({ kind: 'p', messageId: row.id }),

@@ -21,7 +21,7 @@ export interface BlockChoice {
   name: string;
   /** Index of the chosen variant in the block's list, or null when nothing is rendered. */
   chosen: number | null;
-  reason: 'condition' | 'default' | 'none';
+  reason: 'condition' | 'default' | 'override' | 'none';
   /** Conditions evaluated, in order, up to and including the one that matched. */
   evaluated: VariantEvaluation[];
 }
@@ -46,13 +46,24 @@ export async function selectVariant(
     : { name, chosen: null, reason: 'none', evaluated };
 }
 
-/** Chooses a variant for every block, blocks in parallel. */
+/**
+ * Chooses a variant for every block, blocks in parallel. `overrides` (block name → variant index, e.g. from a
+ * journey step) forces a variant without evaluating its block's conditions; an index out of range is ignored.
+ */
 export async function selectBlocks(
   blocks: Readonly<Record<string, readonly VariantLike[]>>,
   facts: CustomerFacts,
   evaluator: ConditionEvaluator,
+  overrides: Readonly<Record<string, number>> = {},
 ): Promise<Map<string, BlockChoice>> {
   const names = Object.keys(blocks);
-  const choices = await Promise.all(names.map((name) => selectVariant(name, blocks[name], facts, evaluator)));
+  const choices = await Promise.all(
+    names.map((name) => {
+      const forced = overrides[name];
+      return Number.isInteger(forced) && forced >= 0 && forced < blocks[name].length
+        ? { name, chosen: forced, reason: 'override' as const, evaluated: [] }
+        : selectVariant(name, blocks[name], facts, evaluator);
+    }),
+  );
   return new Map(choices.map((c) => [c.name, c]));
 }

@@ -132,8 +132,8 @@ export interface SendEmailNode extends NodeBase {
   /** Template key or id; `version` pins one version, else the newest at publish time is pinned. */
   template: string;
   version?: number;
-  /** Block name → variant name to force, overriding the block's conditions. */
-  blocks?: Record<string, string>;
+  /** Block name → index (from 0) of the variant to render, overriding the block's conditions. */
+  blocks?: Record<string, number>;
   /** Transactional messages ignore marketing consent, frequency caps and quiet hours (never suppression). */
   transactional?: boolean;
   next?: string;

@@ -69,10 +69,14 @@ const CHECKS: Record<NodeType, Check> = {
     if (node.version !== undefined) checkPositiveInteger(node.version, `${path}.version`, problems);
     if (
       node.blocks !== undefined &&
-      checkObject(node.blocks, `${path}.blocks`, problems, 'an object of block → variant')
+      checkObject(node.blocks, `${path}.blocks`, problems, 'an object of block → variant index')
     )
       for (const [block, variant] of Object.entries(node.blocks))
-        checkText200(variant, keyPath(`${path}.blocks`, block), problems);
+        if (!Number.isInteger(variant) || (variant as number) < 0)
+          problems.push({
+            path: keyPath(`${path}.blocks`, block),
+            message: 'must be the index (from 0) of one of the block’s variants',
+          });
     if (node.transactional !== undefined && typeof node.transactional !== 'boolean')
       problems.push({ path: `${path}.transactional`, message: 'must be true or false' });
     if (node.next !== undefined) checkNodeRef(node.next, `${path}.next`, problems);

@@ -25,7 +25,7 @@ const valid = (): JourneyDefinition => ({
       type: 'send_email',
       template: 'welcome',
       version: 2,
-      blocks: { hero: 'b' },
+      blocks: { hero: 1 },
       next: 'pause',
     },
     { id: 'pause', type: 'wait', duration: '1d12h', next: 'route' },
@@ -205,7 +205,7 @@ describe('validateJourney', () => {
     ['unknown node key', (d) => (node(d, 'done').next = 'hello'), ['nodes[9].next']],
     ['send_email unknown template', (d) => (node(d, 'hello').template = 'nope'), ['nodes[0].template']],
     ['send_email version', (d) => (node(d, 'hello').version = 0), ['nodes[0].version']],
-    ['send_email block variant', (d) => (node(d, 'hello').blocks = { hero: '' }), ['nodes[0].blocks.hero']],
+    ['send_email block variant', (d) => (node(d, 'hello').blocks = { hero: -1 }), ['nodes[0].blocks.hero']],
     ['send_email transactional', (d) => (node(d, 'hello').transactional = 'yes'), ['nodes[0].transactional']],
     [
       'update_customer with nothing',
