@@ -21,7 +21,11 @@ const DEFAULT_PLANNED_SAMPLE = 1000;
 
 export interface ArmKpis {
   exposures: number;
+  /** Messages sent. */
   sends: number;
+  /** Distinct customers sent at least one message: the denominator of open and click rates. */
+  recipients: number;
+  /** Distinct customers who opened (clicked, unsubscribed from) at least one of them. */
   opens: number;
   clicks: number;
   unsubscribes: number;
@@ -45,12 +49,14 @@ interface KpiRow extends Partial<ArmKpis> {
 const RECIPIENT_AGGREGATES = `count(*)::int AS exposures,
   (count(*) FILTER (WHERE converted))::int AS conversions,
   sum(revenue)::float8 AS revenue, sum(revenue * revenue)::float8 AS "revenueSquares"`;
-const MESSAGE_AGGREGATES = `count(*)::int AS sends, (count(*) FILTER (WHERE opened))::int AS opens,
+const MESSAGE_AGGREGATES = `sum(sends)::int AS sends, count(*)::int AS recipients,
+  (count(*) FILTER (WHERE opened))::int AS opens,
   (count(*) FILTER (WHERE clicked))::int AS clicks, (count(*) FILTER (WHERE unsubscribed))::int AS unsubscribes`;
 
 const ZERO: ArmKpis = {
   exposures: 0,
   sends: 0,
+  recipients: 0,
   opens: 0,
   clicks: 0,
   unsubscribes: 0,
@@ -63,9 +69,9 @@ const ZERO: ArmKpis = {
 function binomialOf(kpis: ArmKpis, metric: Metric): BinomialSummary {
   switch (metric) {
     case 'open_rate':
-      return { n: kpis.sends, conversions: kpis.opens };
+      return { n: kpis.recipients, conversions: kpis.opens };
     case 'click_rate':
-      return { n: kpis.sends, conversions: kpis.clicks };
+      return { n: kpis.recipients, conversions: kpis.clicks };
     default:
       return { n: kpis.exposures, conversions: kpis.conversions };
   }
@@ -208,20 +214,27 @@ export class ExperimentResultsService {
     );
   }
 
-  /** Sends (messages tagged with the experiment and the customer's arm) and their unique opens/clicks/unsubscribes. */
+  /**
+   * Sends (messages tagged with the experiment and the customer's arm) and, per person rather than per message,
+   * the recipients among them and the unique openers, clickers and unsubscribers: a customer who opens twice,
+   * or opens two messages, counts once. Events are folded per message first so each message row is joined once.
+   */
   private messageKpis(experiment: ExperimentRow, bySegment: boolean): Promise<KpiRow[]> {
     return this.dataSource.query(
       `WITH m AS (
-         SELECT a.arm, a.segments, msg.id,
-                bool_or(e.type = 'open') AS opened, bool_or(e.type = 'click') AS clicked,
-                bool_or(e.type = 'unsubscribe') AS unsubscribed
+         SELECT a.arm, a.segments, count(*) AS sends,
+                bool_or(e.opened) AS opened, bool_or(e.clicked) AS clicked, bool_or(e.unsubscribed) AS unsubscribed
            FROM experiment_assignments a
            JOIN messages msg
              ON msg.customer_id = a.customer_id AND msg.status = 'sent'
             AND msg.context ->> 'experiment' = $2 AND msg.context ->> 'variant' = a.arm
-           LEFT JOIN message_events e ON e.message_id = msg.id AND e.type IN ('open', 'click', 'unsubscribe')
+           LEFT JOIN LATERAL (
+             SELECT bool_or(ev.type = 'open') AS opened, bool_or(ev.type = 'click') AS clicked,
+                    bool_or(ev.type = 'unsubscribe') AS unsubscribed
+               FROM message_events ev
+              WHERE ev.message_id = msg.id AND ev.type IN ('open', 'click', 'unsubscribe')) e ON true
           WHERE a.experiment_id = $1
-          GROUP BY msg.id, a.arm, a.segments)
+          GROUP BY a.customer_id, a.arm, a.segments)
        SELECT arm, NULL::text AS segment, ${MESSAGE_AGGREGATES} FROM m GROUP BY arm
        UNION ALL
        SELECT arm, seg, ${MESSAGE_AGGREGATES} FROM m, unnest(m.segments) seg WHERE $3 GROUP BY arm, seg`,
@@ -335,8 +348,8 @@ export class ExperimentResultsService {
           weight: arm.weight,
           ...k,
           revenueSquares: undefined,
-          openRate: k.sends ? k.opens / k.sends : null,
-          clickRate: k.sends ? k.clicks / k.sends : null,
+          openRate: k.recipients ? k.opens / k.recipients : null,
+          clickRate: k.recipients ? k.clicks / k.recipients : null,
           conversionRate: k.exposures ? k.conversions / k.exposures : null,
           revenuePerRecipient: k.exposures ? k.revenue / k.exposures : null,
           belowMinimumSample: k.exposures < experiment.minSamplePerArm,

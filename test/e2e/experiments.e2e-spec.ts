@@ -372,6 +372,47 @@ describe('experiments: definitions, sticky assignment, results', () => {
       const plain = await get('/v1/experiments/checkout/results').expect(200);
       expect(plain.body.segments).toBeUndefined();
     });
+    it('counts unique opens and clicks per person, not per message', async () => {
+      const ids = (
+        await t.db.query(
+          `SELECT a.customer_id AS id FROM experiment_assignments a JOIN customer_identities i ON i.customer_id = a.customer_id
+          WHERE a.experiment_id = (SELECT id FROM experiments WHERE key = 'checkout') AND i.kind = 'userId'
+          ORDER BY substr(i.value, 3)::int`,
+        )
+      ).map((r: { id: string }) => r.id);
+      // customers 1–10 (opened and clicked already) get two more messages, opened twice and clicked each;
+      // customers 301–305 (never opened) get two messages and open both: 5 new openers, 10 sends more.
+      await t.db.query(
+        `WITH m AS (
+           INSERT INTO messages (id, idempotency_key, customer_id, template_id, template_version, status,
+                                 next_attempt_at, message_id_header, context, created_at, sent_at, updated_at)
+           SELECT gen_random_uuid(), 'again-' || n || '-' || k, id, gen_random_uuid(), 1, 'sent', now(), 'again-' || n || '-' || k,
+                  '{"experiment": "checkout", "variant": "control"}'::jsonb, now(), now(), now()
+             FROM unnest($1::uuid[]) WITH ORDINALITY u(id, n), generate_series(1, 2) k
+            WHERE n <= 10 OR n BETWEEN 301 AND 305
+           RETURNING id, customer_id, idempotency_key)
+         INSERT INTO message_events (message_id, customer_id, type, at)
+         SELECT m.id, m.customer_id, t.type, now()
+           FROM m, (VALUES ('open'), ('open'), ('click')) t(type)
+          WHERE t.type = 'open' OR split_part(m.idempotency_key, '-', 2)::int <= 10`,
+        [ids],
+      );
+      const res = await get('/v1/experiments/checkout/results?bySegment=true').expect(200);
+      const [control, variant] = res.body.overall.arms;
+      expect(control).toMatchObject({ sends: 1030, recipients: 1000, opens: 305, clicks: 50 });
+      expect(control.openRate).toBeCloseTo(0.305, 10);
+      expect(control.clickRate).toBeCloseTo(0.05, 10);
+      expect(variant).toMatchObject({ sends: 1000, recipients: 1000, opens: 330, clicks: 40 });
+      // per segment too: of the new openers 302 and 304 are even, i.e. in "vip"
+      expect(res.body.segments[0].arms[0]).toMatchObject({
+        sends: 514,
+        recipients: 500,
+        opens: 152,
+        clicks: 25,
+      });
+      await t.db.query(`DELETE FROM messages WHERE idempotency_key LIKE 'again-%'`);
+    });
+
     it('checks the sample ratio against the weights in force at each assignment', async () => {
       // subject-test assigned 2,000 customers at 50/50, then 2,000 at 80/20, then promoted "short"
       const res = await get('/v1/experiments/subject-test/results').expect(200);
