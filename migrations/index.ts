@@ -4,6 +4,7 @@ import { Content1763900002000 } from './1763900002000-content';
 import { Models1763900003000 } from './1763900003000-models';
 import { Messaging1763900004000 } from './1763900004000-messaging';
 import { Experiments1763900005000 } from './1763900005000-experiments';
+import { ExperimentsWinnerPolicy1763900008000 } from './1763900008000-experiments-winner-policy';
 
 /** Every migration, in order; the data source runs them at start-up and `npm run migrate` runs them alone. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   Models1763900003000,
   Messaging1763900004000,
   Experiments1763900005000,
+  ExperimentsWinnerPolicy1763900008000,
 ];
