@@ -1,4 +1,5 @@
 import { runClvBench, usage as clvUsage } from './clv';
+import { runExperimentsBench, usage as experimentsUsage } from './experiments';
 import { runIngest, usage as ingestUsage } from './ingest';
 import { runSegmentsBench, usage as segmentsUsage } from './segments';
 
@@ -7,6 +8,7 @@ const BENCHMARKS: Record<string, { usage: string; run: (argv: string[]) => Promi
   ingest: { usage: ingestUsage, run: runIngest },
   clv: { usage: clvUsage, run: runClvBench },
   segments: { usage: segmentsUsage, run: runSegmentsBench },
+  experiments: { usage: experimentsUsage, run: runExperimentsBench },
 };
 
 async function main(): Promise<number> {
