@@ -6,6 +6,7 @@ import { Messaging1763900004000 } from './1763900004000-messaging';
 import { Experiments1763900005000 } from './1763900005000-experiments';
 import { Journeys1763900006000 } from './1763900006000-journeys';
 import { MessagingKinds1763900007000 } from './1763900007000-messaging-kinds';
+import { ExperimentsWinnerPolicy1763900008000 } from './1763900008000-experiments-winner-policy';
 
 /** Every migration, in order; the data source runs them at start-up and `npm run migrate` runs them alone. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   Experiments1763900005000,
   Journeys1763900006000,
   MessagingKinds1763900007000,
+  ExperimentsWinnerPolicy1763900008000,
 ];

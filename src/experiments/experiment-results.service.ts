@@ -6,7 +6,7 @@ import type { BinomialSummary } from './stats/binomial';
 import { analyzeFactorial } from './stats/factorial';
 import { holmAdjust } from './stats/holm';
 import { liftConfidenceIntervals, twoProportionZTest } from './stats/proportions';
-import { mixingVarianceFor, sequentialLook } from './stats/sequential';
+import { mixingVarianceFromControl, sequentialLook } from './stats/sequential';
 import { sampleRatioMismatch } from './stats/srm';
 import { experimentVerdict } from './stats/verdict';
 import { welchTTest } from './stats/welch';
@@ -14,14 +14,16 @@ import type { Metric } from './experiments.dto';
 import { ExperimentsService } from './experiments.service';
 import type { ExperimentRow } from './experiment.types';
 
-/** Rate the sequential test's mixing variance is planned for; fixed in advance, as its guarantee requires. */
-const PLANNED_BASELINE_RATE = 0.1;
 /** Per-arm sample the sequential test is tuned for when the experiment sets no minimum. */
 const DEFAULT_PLANNED_SAMPLE = 1000;
 
 export interface ArmKpis {
   exposures: number;
+  /** Messages sent. */
   sends: number;
+  /** Distinct customers sent at least one message: the denominator of open and click rates. */
+  recipients: number;
+  /** Distinct customers who opened (clicked, unsubscribed from) at least one of them. */
   opens: number;
   clicks: number;
   unsubscribes: number;
@@ -45,12 +47,14 @@ interface KpiRow extends Partial<ArmKpis> {
 const RECIPIENT_AGGREGATES = `count(*)::int AS exposures,
   (count(*) FILTER (WHERE converted))::int AS conversions,
   sum(revenue)::float8 AS revenue, sum(revenue * revenue)::float8 AS "revenueSquares"`;
-const MESSAGE_AGGREGATES = `count(*)::int AS sends, (count(*) FILTER (WHERE opened))::int AS opens,
+const MESSAGE_AGGREGATES = `sum(sends)::int AS sends, count(*)::int AS recipients,
+  (count(*) FILTER (WHERE opened))::int AS opens,
   (count(*) FILTER (WHERE clicked))::int AS clicks, (count(*) FILTER (WHERE unsubscribed))::int AS unsubscribes`;
 
 const ZERO: ArmKpis = {
   exposures: 0,
   sends: 0,
+  recipients: 0,
   opens: 0,
   clicks: 0,
   unsubscribes: 0,
@@ -63,9 +67,9 @@ const ZERO: ArmKpis = {
 function binomialOf(kpis: ArmKpis, metric: Metric): BinomialSummary {
   switch (metric) {
     case 'open_rate':
-      return { n: kpis.sends, conversions: kpis.opens };
+      return { n: kpis.recipients, conversions: kpis.opens };
     case 'click_rate':
-      return { n: kpis.sends, conversions: kpis.clicks };
+      return { n: kpis.recipients, conversions: kpis.clicks };
     default:
       return { n: kpis.exposures, conversions: kpis.conversions };
   }
@@ -112,7 +116,10 @@ export class ExperimentResultsService {
       primaryMetric: experiment.primaryMetric,
       guardrailMetrics: experiment.guardrailMetrics,
       minSamplePerArm: experiment.minSamplePerArm,
+      winnerPolicy: experiment.winnerPolicy,
       winner: experiment.winner,
+      promotedBy: experiment.promotedBy,
+      promotedAt: experiment.promotedAt,
       computedAt: this.clock.now(),
       holdout: { exposures: overall.get(null)?.exposures ?? 0 },
       overall: this.analyse(experiment, overall, allocations.get(null)),
@@ -208,20 +215,33 @@ export class ExperimentResultsService {
     );
   }
 
-  /** Sends (messages tagged with the experiment and the customer's arm) and their unique opens/clicks/unsubscribes. */
+  /**
+   * Sends (messages tagged with the experiment and the customer's arm) and, per person rather than per message,
+   * the recipients among them and the unique openers, clickers and unsubscribers: a customer who opens twice,
+   * or opens two messages, counts once. The experiment's messages (found through messages_experiment_idx,
+   * whose expression statistics also give the planner the row counts it needs for hash joins) are joined once
+   * to their events, and the event flags folded per customer before the per-arm counts.
+   */
   private messageKpis(experiment: ExperimentRow, bySegment: boolean): Promise<KpiRow[]> {
     return this.dataSource.query(
-      `WITH m AS (
-         SELECT a.arm, a.segments, msg.id,
-                bool_or(e.type = 'open') AS opened, bool_or(e.type = 'click') AS clicked,
-                bool_or(e.type = 'unsubscribe') AS unsubscribed
+      `WITH s AS (
+         SELECT a.customer_id, a.arm, a.segments, msg.id
            FROM experiment_assignments a
            JOIN messages msg
              ON msg.customer_id = a.customer_id AND msg.status = 'sent'
             AND msg.context ->> 'experiment' = $2 AND msg.context ->> 'variant' = a.arm
-           LEFT JOIN message_events e ON e.message_id = msg.id AND e.type IN ('open', 'click', 'unsubscribe')
-          WHERE a.experiment_id = $1
-          GROUP BY msg.id, a.arm, a.segments)
+          WHERE a.experiment_id = $1),
+       f AS (
+         SELECT s.customer_id, bool_or(ev.type = 'open') AS opened, bool_or(ev.type = 'click') AS clicked,
+                bool_or(ev.type = 'unsubscribe') AS unsubscribed
+           FROM s JOIN message_events ev ON ev.message_id = s.id
+          WHERE ev.type IN ('open', 'click', 'unsubscribe')
+          GROUP BY s.customer_id),
+       m AS (
+         SELECT s.arm, s.segments, count(*) AS sends, bool_or(f.opened) AS opened, bool_or(f.clicked) AS clicked,
+                bool_or(f.unsubscribed) AS unsubscribed
+           FROM s LEFT JOIN f ON f.customer_id = s.customer_id
+          GROUP BY s.customer_id, s.arm, s.segments)
        SELECT arm, NULL::text AS segment, ${MESSAGE_AGGREGATES} FROM m GROUP BY arm
        UNION ALL
        SELECT arm, seg, ${MESSAGE_AGGREGATES} FROM m, unnest(m.segments) seg WHERE $3 GROUP BY arm, seg`,
@@ -251,9 +271,10 @@ export class ExperimentResultsService {
     const kpis = arms.map((a) => byArm.get(a.name) ?? { ...ZERO });
     const metric = experiment.primaryMetric;
     const planned = Math.max(experiment.minSamplePerArm, DEFAULT_PLANNED_SAMPLE);
-    const mixingVariance = mixingVarianceFor({ baselineRate: PLANNED_BASELINE_RATE, samplesPerArm: planned });
     const control = kpis[0];
     const controlBinomial = binomialOf(control, metric);
+    // tuned to this group's observed control rate (sequential.ts explains why that keeps the guarantee)
+    const mixingVariance = mixingVarianceFromControl(controlBinomial, { samplesPerArm: planned });
 
     const comparisons = kpis.slice(1).map((k) => {
       const variant = binomialOf(k, metric);
@@ -335,8 +356,8 @@ export class ExperimentResultsService {
           weight: arm.weight,
           ...k,
           revenueSquares: undefined,
-          openRate: k.sends ? k.opens / k.sends : null,
-          clickRate: k.sends ? k.clicks / k.sends : null,
+          openRate: k.recipients ? k.opens / k.recipients : null,
+          clickRate: k.recipients ? k.clicks / k.recipients : null,
           conversionRate: k.exposures ? k.conversions / k.exposures : null,
           revenuePerRecipient: k.exposures ? k.revenue / k.exposures : null,
           belowMinimumSample: k.exposures < experiment.minSamplePerArm,

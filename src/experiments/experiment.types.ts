@@ -1,5 +1,5 @@
 import type { ArmDefinition, FactorDefinition, HoldoutDefinition } from './assignment/experiment-definition';
-import type { Allocation, ExperimentStatus, Metric } from './experiments.dto';
+import type { Allocation, ExperimentStatus, Metric, WinnerPolicy } from './experiments.dto';
 
 export interface StoredDefinition {
   arms?: ArmDefinition[];
@@ -20,15 +20,19 @@ export interface ExperimentRow {
   endAt: Date | null;
   status: ExperimentStatus;
   allocation: Allocation;
+  winnerPolicy: WinnerPolicy;
   winner: string | null;
   promotedAt: Date | null;
+  /** 'auto' (the scheduled check) or the id of the API key that promoted the winner. */
+  promotedBy: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
 export const EXPERIMENT_COLUMNS = `id, key, name, description, definition, primary_metric AS "primaryMetric",
   guardrail_metrics AS "guardrailMetrics", min_sample_per_arm AS "minSamplePerArm", starts_at AS "startAt",
-  ends_at AS "endAt", status, allocation, winner, promoted_at AS "promotedAt", created_at AS "createdAt",
+  ends_at AS "endAt", status, allocation, winner_policy AS "winnerPolicy", winner, promoted_at AS "promotedAt",
+  promoted_by AS "promotedBy", created_at AS "createdAt",
   updated_at AS "updatedAt"`;
 
 export interface AssignmentView {

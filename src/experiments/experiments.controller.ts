@@ -1,5 +1,6 @@
 import { PageQuery } from '../common/http/pagination';
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import type { Request } from 'express';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth } from '../common/auth/auth.decorators';
 import { AssignVariantUseCase } from './assign-variant.usecase';
@@ -78,8 +79,10 @@ export class ExperimentsController {
   @Post(':id/promote')
   @Auth('admin')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Route new customers to this arm; assigned customers keep theirs' })
-  promote(@Param('id') id: string, @Body() dto: PromoteDto) {
-    return this.experiments.promote(id, dto.arm);
+  @ApiOperation({
+    summary: 'Route new customers to this arm; assigned customers keep theirs. Records the key as promotedBy',
+  })
+  promote(@Param('id') id: string, @Body() dto: PromoteDto, @Req() req: Request) {
+    return this.experiments.promote(id, dto.arm, req.apiKey);
   }
 }

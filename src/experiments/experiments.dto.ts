@@ -20,6 +20,10 @@ export const STATUSES = ['draft', 'running', 'stopped'] as const;
 export type ExperimentStatus = (typeof STATUSES)[number];
 export const ALLOCATIONS = ['fixed', 'thompson'] as const;
 export type Allocation = (typeof ALLOCATIONS)[number];
+export const WINNER_POLICIES = ['manual', 'auto'] as const;
+export type WinnerPolicy = (typeof WINNER_POLICIES)[number];
+/** Metrics the always-valid sequential test (a test of rates) can decide automatically. */
+export const AUTO_PROMOTABLE_METRICS: readonly Metric[] = ['open_rate', 'click_rate', 'conversion_rate'];
 
 /**
  * Arms, factors, holdout and metrics are checked by the service (experiment-definition.ts), not here, so that
@@ -91,6 +95,16 @@ class ExperimentFieldsDto {
   @IsOptional()
   @IsIn(ALLOCATIONS)
   allocation?: Allocation;
+
+  @ApiPropertyOptional({
+    enum: WINNER_POLICIES,
+    default: 'manual',
+    description:
+      'manual: POST /promote; auto: a scheduled check promotes the winner once the always-valid test is decisive, ' +
+      'every arm has minSamplePerArm and no guardrail is significantly harmed',
+  })
+  @IsOptional()
+  winnerPolicy?: unknown;
 }
 
 export class UpdateExperimentDto extends ExperimentFieldsDto {

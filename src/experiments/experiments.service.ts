@@ -7,11 +7,21 @@ import { Clock } from '../database/clock';
 import { TransactionService } from '../database/transaction.service';
 import { expandFactorial, validateExperimentDefinition } from './assignment/experiment-definition';
 import { createAssigner, type Assigner } from './assignment/hash-assign';
-import { METRICS, type CreateExperimentDto, type UpdateExperimentDto } from './experiments.dto';
+import {
+  AUTO_PROMOTABLE_METRICS,
+  METRICS,
+  WINNER_POLICIES,
+  type CreateExperimentDto,
+  type Metric,
+  type UpdateExperimentDto,
+} from './experiments.dto';
 import { ExperimentsErrorCode, ExperimentsException } from './experiments.exception';
 import { EXPERIMENT_COLUMNS, type ExperimentRow, type StoredDefinition } from './experiment.types';
 
 const isMetric = (m: unknown): boolean => typeof m === 'string' && (METRICS as readonly string[]).includes(m);
+
+/** Who promoted a winner: the scheduled check, or an API key (its id is recorded). */
+export type Promoter = 'auto' | { id: string } | undefined;
 
 /** The arm names (or factor names and levels) of a definition: what may not change while it runs. */
 function structureOf(d: StoredDefinition): string {
@@ -37,8 +47,8 @@ export class ExperimentsService {
     const now = this.clock.now();
     const rows: ExperimentRow[] = await this.dataSource.query(
       `INSERT INTO experiments (key, name, description, definition, primary_metric, guardrail_metrics,
-         min_sample_per_arm, starts_at, ends_at, status, allocation, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+         min_sample_per_arm, starts_at, ends_at, status, allocation, winner_policy, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $13, $12, $12)
        ON CONFLICT (key) DO NOTHING RETURNING ${EXPERIMENT_COLUMNS}`,
       [
         dto.key,
@@ -53,6 +63,7 @@ export class ExperimentsService {
         dto.status ?? 'draft',
         dto.allocation ?? 'fixed',
         now,
+        dto.winnerPolicy ?? 'manual',
       ],
     );
     if (!rows.length) {
@@ -104,6 +115,7 @@ export class ExperimentsService {
         guardrailMetrics: dto.guardrailMetrics ?? current.guardrailMetrics,
         startAt: dto.startAt ?? current.startAt?.toISOString(),
         endAt: dto.endAt ?? current.endAt?.toISOString(),
+        winnerPolicy: dto.winnerPolicy ?? current.winnerPolicy,
       };
       this.validate(current.key, definition, merged);
       if (current.status !== 'draft' && structureOf(definition) !== structureOf(current.definition)) {
@@ -122,7 +134,7 @@ export class ExperimentsService {
       const [[updated]]: [ExperimentRow[], number] = await manager.query(
         `UPDATE experiments SET name = $2, description = $3, definition = $4, primary_metric = $5,
            guardrail_metrics = $6, min_sample_per_arm = $7, starts_at = $8, ends_at = $9, status = $10,
-           allocation = $11, updated_at = $12
+           allocation = $11, winner_policy = $13, updated_at = $12
          WHERE id = $1 RETURNING ${EXPERIMENT_COLUMNS}`,
         [
           current.id,
@@ -137,6 +149,7 @@ export class ExperimentsService {
           dto.status ?? current.status,
           dto.allocation ?? current.allocation,
           this.clock.now(),
+          merged.winnerPolicy,
         ],
       );
       return updated;
@@ -154,8 +167,17 @@ export class ExperimentsService {
     await this.dataSource.query(`DELETE FROM experiments WHERE id = $1`, [experiment.id]);
   }
 
-  /** From now on new customers get `arm`; customers already assigned keep theirs. */
-  async promote(ref: string, arm: string): Promise<ExperimentRow> {
+  /**
+   * From now on new customers get `arm`; customers already assigned keep theirs. Records who promoted it and
+   * when. With `onlyFirst` (the automatic check) an experiment that already has a winner is left as it is and
+   * null is returned, so a manual promotion made meanwhile is never overwritten.
+   */
+  async promote(
+    ref: string,
+    arm: string,
+    promoter: Promoter,
+    onlyFirst = false,
+  ): Promise<ExperimentRow | null> {
     return this.tx.run(async (manager) => {
       const current = await this.get(ref, manager, true);
       if (!this.armNames(current).includes(arm)) {
@@ -163,14 +185,24 @@ export class ExperimentsService {
           { path: 'arm', message: `no arm "${arm}" (arms: ${this.armNames(current).join(', ')})` },
         ]);
       }
+      if (onlyFirst && current.winner !== null) return null;
       const now = this.clock.now();
       const [[updated]]: [ExperimentRow[], number] = await manager.query(
-        `UPDATE experiments SET winner = $2, promoted_at = $3, updated_at = $3 WHERE id = $1
+        `UPDATE experiments SET winner = $2, promoted_at = $3, promoted_by = $4, updated_at = $3 WHERE id = $1
          RETURNING ${EXPERIMENT_COLUMNS}`,
-        [current.id, arm, now],
+        [current.id, arm, now, promoter === 'auto' ? 'auto' : (promoter?.id ?? null)],
       );
       return updated;
     });
+  }
+
+  /** Keys of the running experiments with the automatic winner policy and no winner yet. */
+  async awaitingAutoPromotion(): Promise<string[]> {
+    const rows: { key: string }[] = await this.dataSource.query(
+      `SELECT key FROM experiments WHERE status = 'running' AND winner_policy = 'auto' AND winner IS NULL
+        ORDER BY key`,
+    );
+    return rows.map((r) => r.key);
   }
 
   /** Arm names in order (cells for factorial designs); the first is the control. */
@@ -211,7 +243,13 @@ export class ExperimentsService {
   private validate(
     key: string,
     definition: StoredDefinition,
-    fields: { primaryMetric?: unknown; guardrailMetrics?: unknown; startAt?: string; endAt?: string },
+    fields: {
+      primaryMetric?: unknown;
+      guardrailMetrics?: unknown;
+      startAt?: string;
+      endAt?: string;
+      winnerPolicy?: unknown;
+    },
   ): void {
     const problems: FieldProblem[] = validateExperimentDefinition({ key, ...definition });
     if (!isMetric(fields.primaryMetric)) {
@@ -228,6 +266,22 @@ export class ExperimentsService {
             message: `unknown metric "${String(m)}" (one of ${METRICS.join(', ')})`,
           });
         }
+      });
+    }
+    const policy = fields.winnerPolicy ?? 'manual';
+    if (!(WINNER_POLICIES as readonly unknown[]).includes(policy)) {
+      problems.push({
+        path: 'winnerPolicy',
+        message: `unknown winner policy "${String(policy)}" (one of ${WINNER_POLICIES.join(', ')})`,
+      });
+    } else if (
+      policy === 'auto' &&
+      isMetric(fields.primaryMetric) &&
+      !AUTO_PROMOTABLE_METRICS.includes(fields.primaryMetric as Metric)
+    ) {
+      problems.push({
+        path: 'winnerPolicy',
+        message: `automatic promotion needs a rate as primary metric (${AUTO_PROMOTABLE_METRICS.join(', ')}): the always-valid test is a test of rates`,
       });
     }
     if (fields.startAt && fields.endAt && new Date(fields.endAt) <= new Date(fields.startAt)) {

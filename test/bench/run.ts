@@ -1,4 +1,5 @@
 import { runClvBench, usage as clvUsage } from './clv';
+import { runExperimentsBench, usage as experimentsUsage } from './experiments';
 import { runIngest, usage as ingestUsage } from './ingest';
 import { runSegmentsBench, usage as segmentsUsage } from './segments';
 import { runSendBench, usage as sendUsage } from './send';
@@ -9,6 +10,7 @@ const BENCHMARKS: Record<string, { usage: string; run: (argv: string[]) => Promi
   clv: { usage: clvUsage, run: runClvBench },
   segments: { usage: segmentsUsage, run: runSegmentsBench },
   send: { usage: sendUsage, run: runSendBench },
+  experiments: { usage: experimentsUsage, run: runExperimentsBench },
 };
 
 async function main(): Promise<number> {

@@ -1,5 +1,7 @@
 import { createAssigner } from '../../src/experiments/assignment/hash-assign';
 import { AssignVariantUseCase } from '../../src/experiments/assign-variant.usecase';
+import { AutoPromotionJob } from '../../src/experiments/promotion/auto-promotion.job';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { createTestApp, TestApp } from '../setup/test-app';
 
 describe('experiments: definitions, sticky assignment, results', () => {
@@ -372,6 +374,47 @@ describe('experiments: definitions, sticky assignment, results', () => {
       const plain = await get('/v1/experiments/checkout/results').expect(200);
       expect(plain.body.segments).toBeUndefined();
     });
+    it('counts unique opens and clicks per person, not per message', async () => {
+      const ids = (
+        await t.db.query(
+          `SELECT a.customer_id AS id FROM experiment_assignments a JOIN customer_identities i ON i.customer_id = a.customer_id
+          WHERE a.experiment_id = (SELECT id FROM experiments WHERE key = 'checkout') AND i.kind = 'userId'
+          ORDER BY substr(i.value, 3)::int`,
+        )
+      ).map((r: { id: string }) => r.id);
+      // customers 1–10 (opened and clicked already) get two more messages, opened twice and clicked each;
+      // customers 301–305 (never opened) get two messages and open both: 5 new openers, 10 sends more.
+      await t.db.query(
+        `WITH m AS (
+           INSERT INTO messages (id, idempotency_key, customer_id, template_id, template_version, status,
+                                 next_attempt_at, message_id_header, context, created_at, sent_at, updated_at)
+           SELECT gen_random_uuid(), 'again-' || n || '-' || k, id, gen_random_uuid(), 1, 'sent', now(), 'again-' || n || '-' || k,
+                  '{"experiment": "checkout", "variant": "control"}'::jsonb, now(), now(), now()
+             FROM unnest($1::uuid[]) WITH ORDINALITY u(id, n), generate_series(1, 2) k
+            WHERE n <= 10 OR n BETWEEN 301 AND 305
+           RETURNING id, customer_id, idempotency_key)
+         INSERT INTO message_events (message_id, customer_id, type, at)
+         SELECT m.id, m.customer_id, t.type, now()
+           FROM m, (VALUES ('open'), ('open'), ('click')) t(type)
+          WHERE t.type = 'open' OR split_part(m.idempotency_key, '-', 2)::int <= 10`,
+        [ids],
+      );
+      const res = await get('/v1/experiments/checkout/results?bySegment=true').expect(200);
+      const [control, variant] = res.body.overall.arms;
+      expect(control).toMatchObject({ sends: 1030, recipients: 1000, opens: 305, clicks: 50 });
+      expect(control.openRate).toBeCloseTo(0.305, 10);
+      expect(control.clickRate).toBeCloseTo(0.05, 10);
+      expect(variant).toMatchObject({ sends: 1000, recipients: 1000, opens: 330, clicks: 40 });
+      // per segment too: of the new openers 302 and 304 are even, i.e. in "vip"
+      expect(res.body.segments[0].arms[0]).toMatchObject({
+        sends: 514,
+        recipients: 500,
+        opens: 152,
+        clicks: 25,
+      });
+      await t.db.query(`DELETE FROM messages WHERE idempotency_key LIKE 'again-%'`);
+    });
+
     it('checks the sample ratio against the weights in force at each assignment', async () => {
       // subject-test assigned 2,000 customers at 50/50, then 2,000 at 80/20, then promoted "short"
       const res = await get('/v1/experiments/subject-test/results').expect(200);
@@ -441,6 +484,172 @@ describe('experiments: definitions, sticky assignment, results', () => {
       await t.http().delete('/v1/customers/r-1').set('Authorization', admin).expect(204);
       const res = await get('/v1/experiments/checkout/results').expect(200);
       expect(res.body.overall.arms[0].exposures).toBe(999);
+    });
+  });
+
+  describe('winner policy', () => {
+    /**
+     * A running two-arm experiment on conversion rate with 1,000 customers per arm assigned, `conversions`
+     * converters per arm and `openers` unique openers per arm (one message each; open_rate is the guardrail).
+     */
+    const seeded = async (
+      key: string,
+      conversions: [number, number],
+      openers: [number, number],
+      extra: object = {},
+    ) => {
+      const exp = (
+        await post('/v1/experiments', {
+          key,
+          name: key,
+          arms: [
+            { name: 'control', weight: 0.5 },
+            { name: 'variant', weight: 0.5 },
+          ],
+          primaryMetric: 'conversion_rate',
+          guardrailMetrics: ['open_rate'],
+          minSamplePerArm: 1000,
+          winnerPolicy: 'auto',
+          status: 'running',
+          ...extra,
+        }).expect(201)
+      ).body;
+      const ids = await customers(key, 2000);
+      await t.db.query(
+        `INSERT INTO experiment_assignments (experiment_id, customer_id, arm, weights, assigned_at)
+         SELECT $1, id, CASE WHEN n <= 1000 THEN 'control' ELSE 'variant' END, ARRAY[0.5, 0.5], '2026-05-01'
+           FROM unnest($2::uuid[]) WITH ORDINALITY u(id, n)`,
+        [exp.id, ids],
+      );
+      await t.db.query(
+        `INSERT INTO events (message_id, customer_id, type, event, properties, "timestamp", received_at)
+         SELECT $2 || '-order-' || n, id, 'track', 'Order Completed', '{}'::jsonb, '2026-05-02', now()
+           FROM unnest($1::uuid[]) WITH ORDINALITY u(id, n)
+          WHERE n <= $3 OR (n > 1000 AND n <= 1000 + $4)`,
+        [ids, key, conversions[0], conversions[1]],
+      );
+      await t.db.query(
+        `WITH m AS (
+           INSERT INTO messages (id, idempotency_key, customer_id, template_id, template_version, status,
+                                 next_attempt_at, message_id_header, context, created_at, sent_at, updated_at)
+           SELECT gen_random_uuid(), $2 || '-' || n, id, gen_random_uuid(), 1, 'sent', now(), $2 || '-' || n,
+                  jsonb_build_object('experiment', $2::text, 'variant', CASE WHEN n <= 1000 THEN 'control' ELSE 'variant' END),
+                  now(), now(), now()
+             FROM unnest($1::uuid[]) WITH ORDINALITY u(id, n)
+           RETURNING id, customer_id, substr(idempotency_key, length($2) + 2)::int AS n)
+         INSERT INTO message_events (message_id, customer_id, type, at)
+         SELECT id, customer_id, 'open', now() FROM m WHERE n <= $3 OR (n > 1000 AND n <= 1000 + $4)`,
+        [ids, key, openers[0], openers[1]],
+      );
+      return exp as { id: string };
+    };
+    const job = () => t.app.get(AutoPromotionJob);
+
+    it('validates the policy with 422: an unknown value, or auto on a metric the sequential test cannot decide', async () => {
+      const bad = await post('/v1/experiments', {
+        ...abTest,
+        key: 'policy-bad',
+        winnerPolicy: 'sometimes',
+      }).expect(422);
+      expect(bad.body.problems).toEqual([
+        { path: 'winnerPolicy', message: expect.stringContaining('sometimes') },
+      ]);
+      const revenue = await post('/v1/experiments', {
+        ...abTest,
+        key: 'policy-revenue',
+        primaryMetric: 'revenue_per_recipient',
+        winnerPolicy: 'auto',
+      }).expect(422);
+      expect(revenue.body.problems.map((p: { path: string }) => p.path)).toEqual(['winnerPolicy']);
+      const created = await post('/v1/experiments', { ...abTest, key: 'policy-default' }).expect(201);
+      expect(created.body.winnerPolicy).toBe('manual');
+      await patch('/v1/experiments/policy-default', { winnerPolicy: 42 }).expect(422);
+      expect(
+        (await patch('/v1/experiments/policy-default', { winnerPolicy: 'auto' }).expect(200)).body
+          .winnerPolicy,
+      ).toBe('auto');
+    });
+
+    it('runs every 10 minutes and promotes a decisive winner only once every arm has the minimum sample', async () => {
+      expect(t.app.get(SchedulerRegistry).getCronJob('experiments.auto-promote').cronTime.source).toBe(
+        '0 */10 * * * *',
+      );
+      // 10 % vs 16 % converts: decisive for the sequential test at 1,000 per arm
+      await seeded('auto-win', [100, 160], [300, 300], { minSamplePerArm: 1001 });
+      const waiting = await job().check('auto-win');
+      expect(waiting).toMatchObject({ promoted: null, reason: expect.stringContaining('minimum sample') });
+      expect((await get('/v1/experiments/auto-win').expect(200)).body.winner).toBeNull();
+
+      await patch('/v1/experiments/auto-win', { minSamplePerArm: 1000 }).expect(200);
+      const outcomes = await job().run();
+      expect(outcomes).toContainEqual(
+        expect.objectContaining({ experiment: 'auto-win', promoted: 'variant' }),
+      );
+      const promoted = (await get('/v1/experiments/auto-win').expect(200)).body;
+      expect(promoted).toMatchObject({ winner: 'variant', promotedBy: 'auto' });
+      expect(Date.now() - new Date(promoted.promotedAt).getTime()).toBeLessThan(60_000);
+      const results = (await get('/v1/experiments/auto-win/results').expect(200)).body;
+      expect(results).toMatchObject({ winner: 'variant', promotedBy: 'auto', winnerPolicy: 'auto' });
+
+      // new customers go to the winner; the next run does not look at it again
+      const newcomers = await customers('auto-win-late', 30);
+      const assign = t.app.get(AssignVariantUseCase);
+      const arms = await Promise.all(newcomers.map((id) => assign.execute('auto-win', id)));
+      expect(arms.map((a) => a.arm)).toEqual(newcomers.map(() => 'variant'));
+      expect((await job().run())!.map((o) => o.experiment)).not.toContain('auto-win');
+    });
+
+    it('does not promote on a harmful-only verdict, an undecided one, or a winner that harms a guardrail', async () => {
+      await seeded('auto-harm', [160, 100], [300, 300]);
+      await seeded('auto-undecided', [100, 130], [300, 300]);
+      await seeded('auto-guardrail', [100, 160], [300, 200]);
+      const outcomes = await job().run();
+      const byKey = new Map(outcomes!.map((o) => [o.experiment, o]));
+      expect(byKey.get('auto-harm')).toMatchObject({
+        promoted: null,
+        reason: expect.stringContaining('harmful'),
+      });
+      expect(byKey.get('auto-undecided')).toMatchObject({
+        promoted: null,
+        reason: expect.stringContaining('no-difference-yet'),
+      });
+      expect(byKey.get('auto-guardrail')).toMatchObject({
+        promoted: null,
+        reason: expect.stringContaining('open_rate'),
+      });
+      for (const key of ['auto-harm', 'auto-undecided', 'auto-guardrail']) {
+        expect((await get(`/v1/experiments/${key}`).expect(200)).body.winner).toBeNull();
+      }
+    });
+
+    it('leaves manual experiments alone, records the API key of a manual promotion and never overwrites it', async () => {
+      await seeded('manual-win', [100, 160], [300, 300], { winnerPolicy: 'manual' });
+      expect((await job().run())!.map((o) => o.experiment)).not.toContain('manual-win');
+      expect(await job().check('manual-win')).toMatchObject({
+        promoted: null,
+        reason: expect.stringContaining('manual'),
+      });
+      const adminKeys = (await t.db.query(`SELECT id FROM api_keys WHERE role = 'admin'`)).map(
+        (r: { id: string }) => r.id,
+      );
+      await seeded('auto-then-manual', [100, 160], [300, 300]);
+      const manual = await post('/v1/experiments/auto-then-manual/promote', { arm: 'control' }).expect(200);
+      expect(manual.body.winner).toBe('control');
+      expect(adminKeys).toContain(manual.body.promotedBy);
+      expect(await job().check('auto-then-manual')).toMatchObject({ promoted: null });
+      expect((await get('/v1/experiments/auto-then-manual').expect(200)).body.winner).toBe('control');
+    });
+
+    it('skips the run while another process holds the lock', async () => {
+      const holder = t.db.createQueryRunner();
+      await holder.connect();
+      try {
+        await holder.query(`SELECT pg_advisory_lock(hashtextextended('job:experiments.auto-promote', 0))`);
+        expect(await job().run()).toBeUndefined();
+      } finally {
+        await holder.query(`SELECT pg_advisory_unlock_all()`);
+        await holder.release();
+      }
     });
   });
 });

@@ -4,7 +4,9 @@ import { samplePerArmForPower } from './power';
 import { twoProportionZTest } from './proportions';
 import {
   boundaryHalfWidth,
+  DEFAULT_BASELINE_RATE,
   mixingVarianceFor,
+  mixingVarianceFromControl,
   runSequential,
   sequentialLook,
   sequentialSamplePerArm,
@@ -104,6 +106,51 @@ describe('sequential test under daily peeking', () => {
     }
     expect(detected / experiments).toBeGreaterThan(0.9);
     expect(alwaysCovered / experiments).toBeGreaterThanOrEqual(0.95);
+  });
+});
+
+describe('mixing variance from the observed control rate', () => {
+  /** Fraction of A/A experiments (30 daily looks, τ² re-derived from the control at every look) ever significant. */
+  function falsePositiveRate(rate: number, perDay: number, experiments: number, seed: number): number {
+    const random = createSeededRandom(seed);
+    const sim = { days: 30, perDay, controlRate: rate, variantRate: rate };
+    let falsePositives = 0;
+    for (let e = 0; e < experiments; e++) {
+      let state: SequentialLook | undefined;
+      for (const look of simulate(sim, random)) {
+        const mixingVariance = mixingVarianceFromControl(look.control, { samplesPerArm: 30 * perDay });
+        state = sequentialLook(look.control, look.variant, { mixingVariance }, state);
+      }
+      if (state!.significant) falsePositives++;
+    }
+    return falsePositives / experiments;
+  }
+
+  it('keeps the A/A false-positive rate at or below 5 % at low and high base rates', () => {
+    expect(falsePositiveRate(0.02, 500, 300, 11)).toBeLessThanOrEqual(0.05);
+    expect(falsePositiveRate(0.4, 200, 300, 12)).toBeLessThanOrEqual(0.05);
+  });
+
+  it('starts from the documented default and follows the control once it has data', () => {
+    const plan = { samplesPerArm: 5000 };
+    expect(mixingVarianceFromControl({ n: 0, conversions: 0 }, plan)).toBeCloseTo(
+      mixingVarianceFor({ baselineRate: DEFAULT_BASELINE_RATE, ...plan }),
+      15,
+    );
+    const observed = mixingVarianceFromControl({ n: 100_000, conversions: 2_000 }, plan);
+    expect(observed / mixingVarianceFor({ baselineRate: 0.02, ...plan })).toBeCloseTo(1, 2);
+    // a 0 % control still gives a usable τ²
+    expect(mixingVarianceFromControl({ n: 50, conversions: 0 }, plan)).toBeGreaterThan(0);
+  });
+
+  it('is narrower at the planned size than a τ² fixed for a 10 % baseline when the real rate is 2 %', () => {
+    const n = 5000;
+    const v = (2 * 0.02 * 0.98) / n;
+    const derived = mixingVarianceFromControl({ n, conversions: 100 }, { samplesPerArm: n });
+    const fixed = mixingVarianceFor({ baselineRate: 0.1, samplesPerArm: n });
+    expect(boundaryHalfWidth(v, { mixingVariance: derived })).toBeLessThan(
+      0.97 * boundaryHalfWidth(v, { mixingVariance: fixed }),
+    );
   });
 });
 

@@ -28,8 +28,9 @@ export interface SequentialOptions {
   /** Type I error bound over the whole, unlimited, sequence of looks. */
   alpha?: number;
   /**
-   * τ², the variance of the mixing distribution over the true difference. Must be fixed before the data
-   * are seen (choosing it from the data voids the guarantee); see mixingVarianceFor.
+   * τ², the variance of the mixing distribution over the true difference. Must not be chosen by looking at
+   * the difference (that voids the guarantee); see mixingVarianceFor for a fixed plan and
+   * mixingVarianceFromControl for one scaled by the control's observed variance.
    */
   mixingVariance: number;
 }
@@ -77,6 +78,36 @@ export function mixingVarianceFor(plan: {
   if (!(samplesPerArm > 0)) throw new RangeError(`samplesPerArm must be > 0 (got ${samplesPerArm})`);
   const variance = (2 * baselineRate * (1 - baselineRate)) / samplesPerArm;
   return optimalRatio(alpha) * variance;
+}
+
+/** Baseline rate assumed before the control arm has data; see mixingVarianceFromControl. */
+export const DEFAULT_BASELINE_RATE = 0.1;
+/** Weight, in recipients, of DEFAULT_BASELINE_RATE against the control's observed rate. */
+export const BASELINE_PSEUDO_RECIPIENTS = 20;
+
+/**
+ * τ² tuned to the control arm's observed rate instead of a rate assumed in advance, so that a 2 % conversion
+ * rate and a 40 % open rate both get a boundary that is narrowest at `samplesPerArm`.
+ *
+ * The rate is the control's, shrunk towards DEFAULT_BASELINE_RATE with BASELINE_PSEUDO_RECIPIENTS
+ * pseudo-recipients (so an empty or 0 % control still gives a usable τ², and the default stops mattering
+ * after a few hundred recipients).
+ *
+ * Why this keeps the guarantee: τ² = r · 2p(1-p) / N and the null variance v = p(1-p)(1/n₁ + 1/n₂) share the
+ * factor p(1-p), so Λ depends on the data only through z² = θ̂²/v and the sample sizes: this is the mixture
+ * over the standardised effect θ/σ ~ N(0, 2r/N), whose z-statistic is asymptotically a Brownian motion in
+ * the information whatever the baseline is. With the control's rate in τ² and the pooled rate in v the two
+ * factors agree asymptotically under H0. Nothing here looks at the difference between the arms.
+ */
+export function mixingVarianceFromControl(
+  control: BinomialSummary,
+  plan: { samplesPerArm: number; alpha?: number },
+): number {
+  assertBinomial(control, 'control', 0);
+  const baselineRate =
+    (control.conversions + BASELINE_PSEUDO_RECIPIENTS * DEFAULT_BASELINE_RATE) /
+    (control.n + BASELINE_PSEUDO_RECIPIENTS);
+  return mixingVarianceFor({ ...plan, baselineRate });
 }
 
 function checkOptions(options: SequentialOptions): Required<SequentialOptions> {
