@@ -619,6 +619,9 @@ describe('journeys: definitions, triggers, engine, timeline, simulation', () => 
       await advance(MINUTE);
       const assignment = (await get('/v1/experiments/welcome-test/assignments/exp-1').expect(200)).body;
       expect(smtp.to('exp-1@example.com')[0].mail.subject).toBe(`Welcome E (${assignment.arm})`);
+      const results = (await get('/v1/experiments/welcome-test/results').expect(200)).body;
+      const arm = results.overall.arms.find((a: { name: string }) => a.name === assignment.arm);
+      expect(arm).toMatchObject({ exposures: 1, sends: 1, recipients: 1 });
     });
   });
 

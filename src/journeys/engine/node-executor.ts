@@ -128,6 +128,7 @@ export class NodeExecutor {
       const arm = a.holdout ? null : a.arm!;
       run.context.splits = { ...run.context.splits, [node.id]: arm ?? 'holdout' };
       run.context.variant = arm;
+      run.context.experiment = experiment;
       const to = arm === null ? node.holdout! : node.arms![arm];
       return {
         kind: 'next',
@@ -141,6 +142,7 @@ export class NodeExecutor {
       const [control] = Object.keys(node.arms ?? {});
       run.context.splits = { ...run.context.splits, [node.id]: control };
       run.context.variant = control;
+      run.context.experiment = experiment;
       return {
         kind: 'next',
         to: node.arms![control],
@@ -171,7 +173,9 @@ export class NodeExecutor {
       context: {
         event: run.context.event ?? {},
         journey: { key: version.journeyKey, version: version.version, node: node.id, runId: run.id },
+        // experiment + variant attribute the message to the arm in the experiment's results
         ...(typeof run.context.variant === 'string' && { variant: run.context.variant }),
+        ...(typeof run.context.experiment === 'string' && { experiment: run.context.experiment }),
         ...(node.blocks && { blocks: node.blocks }),
       },
     });
