@@ -39,12 +39,9 @@ const meanAndStandardError = (values: readonly number[]) => {
 
 describe('BG/NBD on CDNOW (Fader, Hardie & Lee 2005)', () => {
   let fit: BgNbdFit;
-  let fitMs: number;
 
   beforeAll(() => {
-    const started = performance.now();
     fit = fitBgNbd(customers);
-    fitMs = performance.now() - started;
   });
 
   it('reproduces the published parameters within 0.5 % and the log-likelihood −9582.4', () => {
@@ -55,10 +52,6 @@ describe('BG/NBD on CDNOW (Fader, Hardie & Lee 2005)', () => {
     expect(fit.converged).toBe(true);
     expect(fit.atBound).toEqual([]);
     expect(fit.customers).toBe(2357);
-  });
-
-  it('fits well within the latency budget', () => {
-    expect(fitMs).toBeLessThan(5000);
   });
 
   it('reports the likelihood the public per-customer function gives, at a stationary point', () => {

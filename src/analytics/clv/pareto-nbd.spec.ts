@@ -36,16 +36,9 @@ const simpson = (f: (x: number) => number, from: number, to: number, panels = 20
 
 describe('Pareto/NBD on CDNOW', () => {
   let fit: ParetoNbdFit;
-  let fitMs: number;
 
   beforeAll(() => {
-    const started = performance.now();
     fit = fitParetoNbd(customers);
-    fitMs = performance.now() - started;
-  });
-
-  it('fits well within the latency budget', () => {
-    expect(fitMs).toBeLessThan(5000);
   });
 
   it('reproduces the published parameters within 1 % and the log-likelihood −9595.0', () => {
