@@ -458,6 +458,37 @@ describe('journeys: definitions, triggers, engine, timeline, simulation', () => 
     });
   });
 
+  describe('wait until a local time', () => {
+    it('waits until 09:00 on the next Tuesday in the customer’s timezone', async () => {
+      await createAndPublish('tuesday-digest', {
+        trigger: { type: 'api' },
+        nodes: [
+          { id: 'tuesday', type: 'wait', until: { time: '09:00', weekdays: [2] }, next: 'mark' },
+          { id: 'mark', type: 'update_customer', set: { digest: true } },
+        ],
+      });
+      await customer('tokyo', { timezone: 'Asia/Tokyo' });
+      await post('/v1/journeys/tuesday-digest/enrol', { customer: 'tokyo' }).expect(200);
+      await advance(MINUTE);
+      const [run] = await runsOf('tuesday-digest');
+      const wakeAt = new Date((run as unknown as { wakeAt: string }).wakeAt);
+      const local = new Intl.DateTimeFormat('en-GB', {
+        timeZone: 'Asia/Tokyo',
+        weekday: 'long',
+        hour: '2-digit',
+        minute: '2-digit',
+      }).format(wakeAt);
+      expect(local).toBe('Tuesday 09:00');
+      expect(wakeAt.getTime() - now.getTime()).toBeGreaterThan(0);
+      expect(wakeAt.getTime() - now.getTime()).toBeLessThanOrEqual(7 * DAY);
+
+      await advance(wakeAt.getTime() - now.getTime() - MINUTE);
+      expect((await get('/v1/customers/tokyo').expect(200)).body.traits.digest).toBeUndefined();
+      await advance(MINUTE);
+      expect((await get('/v1/customers/tokyo').expect(200)).body.traits.digest).toBe(true);
+    });
+  });
+
   describe('delivery rules per journey', () => {
     it('applies the journey’s frequency cap, and sends transactional steps without marketing consent', async () => {
       await createAndPublish('capped', {
