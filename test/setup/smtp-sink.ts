@@ -36,11 +36,16 @@ export async function startSmtpSink(options: { parse?: boolean } = {}) {
       });
     },
   });
+  // A client that goes away mid-session (a sender killed with SIGKILL) is an error on its connection, which the
+  // server re-emits: without a listener that would be an uncaught exception in the test process.
+  const errors: Error[] = [];
+  server.on('error', (error) => errors.push(error));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.server.address() as AddressInfo).port;
   return {
     received,
     raw,
+    errors,
     url: `smtp://127.0.0.1:${port}`,
     to: (address: string) => received.filter((r) => r.to.includes(address)),
     close: () => new Promise<void>((r) => server.close(() => r())),
