@@ -1,5 +1,6 @@
 import { runClvBench, usage as clvUsage } from './clv';
 import { runIngest, usage as ingestUsage } from './ingest';
+import { runJourneysBench, usage as journeysUsage } from './journeys';
 import { runSegmentsBench, usage as segmentsUsage } from './segments';
 
 /** One entry per benchmark: `npm run bench -- <name> [flags]`. */
@@ -7,6 +8,7 @@ const BENCHMARKS: Record<string, { usage: string; run: (argv: string[]) => Promi
   ingest: { usage: ingestUsage, run: runIngest },
   clv: { usage: clvUsage, run: runClvBench },
   segments: { usage: segmentsUsage, run: runSegmentsBench },
+  journeys: { usage: journeysUsage, run: runJourneysBench },
 };
 
 async function main(): Promise<number> {

@@ -10,7 +10,11 @@ export interface RunningServer {
 }
 
 /** The real server, as production runs it (node dist/src/main.js), so the figures include Nest, auth and logging. */
-export async function startServer(databaseUrl: string, home: string): Promise<RunningServer> {
+export async function startServer(
+  databaseUrl: string,
+  home: string,
+  env: Record<string, string> = {},
+): Promise<RunningServer> {
   const port = await freePort();
   const key = `bench-admin-${randomBytes(16).toString('hex')}`;
   const main = path.resolve(__dirname, '../../src/main.js');
@@ -22,6 +26,7 @@ export async function startServer(databaseUrl: string, home: string): Promise<Ru
       PORT: String(port),
       LOG_LEVEL: 'warn',
       WAYMARK_HOME: home,
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
