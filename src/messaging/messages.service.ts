@@ -114,6 +114,49 @@ export class MessagesService {
     return { id: existing, created: existing === id };
   }
 
+  /**
+   * `enqueue` for many messages in two statements. An input whose customer is gone comes back as null (the caller
+   * decides what that means); a repeated key answers the message already there, as `enqueue` does.
+   */
+  async enqueueMany(
+    manager: EntityManager,
+    inputs: (EnqueueInput & { idempotencyKey: string })[],
+  ): Promise<({ id: string; created: boolean } | null)[]> {
+    if (!inputs.length) return [];
+    const now = this.clock.now();
+    const ids = inputs.map(() => randomUUID());
+    await manager.query(
+      `INSERT INTO messages (id, idempotency_key, customer_id, template_id, template_version, to_email, status,
+                             next_attempt_at, message_id_header, context, created_at, updated_at)
+       SELECT u.id, u.key, c.id, u.template_id, u.template_version, c.email, 'queued', $8, u.header, u.context, $8, $8
+         FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::int[], $6::text[], $7::jsonb[])
+              AS u(id, key, customer_id, template_id, template_version, header, context)
+         JOIN customers c ON c.id = u.customer_id
+       ON CONFLICT (idempotency_key) DO NOTHING`,
+      [
+        ids,
+        inputs.map((i) => i.idempotencyKey),
+        inputs.map((i) => i.customerId),
+        inputs.map((i) => i.templateId),
+        inputs.map((i) => i.templateVersion),
+        ids.map((id) => `<${id}@${this.host}>`),
+        inputs.map((i) => JSON.stringify(i.context ?? {})),
+        now,
+      ],
+    );
+    const rows: { id: string; key: string }[] = await manager.query(
+      `SELECT id, idempotency_key AS key FROM messages WHERE idempotency_key = ANY($1::text[])`,
+      [inputs.map((i) => i.idempotencyKey)],
+    );
+    const byKey = new Map(rows.map((r) => [r.key, r.id]));
+    const out = inputs.map((input, k) => {
+      const existing = byKey.get(input.idempotencyKey);
+      return existing === undefined ? null : { id: existing, created: existing === ids[k] };
+    });
+    if (out.some((o) => o?.created)) await manager.query(`SELECT pg_notify('${MESSAGES_CHANNEL}', '')`);
+    return out;
+  }
+
   async get(id: string): Promise<MessageView> {
     if (!isUuid(id)) throw MessagingException.messageNotFound(id);
     const [row] = await this.dataSource.query(`SELECT ${MESSAGE_VIEW_COLUMNS} FROM messages WHERE id = $1`, [
