@@ -31,6 +31,8 @@ interface ClaimedRow {
   context: { event?: Record<string, unknown>; journey?: Record<string, unknown>; variant?: string };
 }
 
+type TemplateMemo = Map<string, ReturnType<TemplatesService['findVersion']>>;
+
 type GuardOutcome = { pass: true; email: string } | { pass: false };
 
 /**
@@ -75,9 +77,11 @@ export class SendMessagesUseCase {
         RETURNING id, customer_id, template_id, template_version, attempts, message_id_header, context`,
       [token, new Date(now.getTime() + LEASE_MS), now, batch],
     );
+    // A template version never changes: one read per version per batch, not one per message.
+    const templates: TemplateMemo = new Map();
     await Promise.all(
       claimed.map((row) =>
-        this.process(row, token).catch((error) =>
+        this.process(row, token, templates).catch((error) =>
           this.logger.error({ err: error, messageId: row.id }, 'sending a message failed unexpectedly'),
         ),
       ),
@@ -85,39 +89,37 @@ export class SendMessagesUseCase {
     return claimed.length;
   }
 
-  private async process(row: ClaimedRow, token: string): Promise<void> {
+  private async process(row: ClaimedRow, token: string, templates: TemplateMemo): Promise<void> {
     const guard = await this.guard(row, token);
     if (!guard.pass) return;
 
     let mail;
     try {
-      mail = await this.build(row, guard.email);
+      mail = await this.build(row, guard.email, templates);
     } catch (error) {
       await this.finish(row, token, 'failed', { lastError: `render: ${(error as Error).message}` });
       return;
     }
     try {
       const receipt = await this.transport.send(mail);
-      await this.tx.run(async (m) => {
-        const [, n] = await m.query(
-          `UPDATE messages SET status = 'sent', sent_at = $3, subject = $4, provider_message_id = $5, links = $6, skip_reason = NULL,
-                               last_error = NULL, claim_token = NULL, updated_at = $3
-            WHERE id = $1 AND claim_token = $2`,
-          [
-            row.id,
-            token,
-            this.clock.now(),
-            mail.subject,
-            receipt.providerMessageId,
-            JSON.stringify(mail.links),
-          ],
-        );
-        if (n)
-          await m.query(
-            `INSERT INTO message_events (message_id, customer_id, type, data, at) VALUES ($1, $2, 'sent', '{}', $3)`,
-            [row.id, row.customer_id, this.clock.now()],
-          );
-      });
+      // One statement, so one round trip: the event is written only if this claim still owned the row.
+      await this.dataSource.query(
+        `WITH sent AS (
+           UPDATE messages SET status = 'sent', sent_at = $3, subject = $4, provider_message_id = $5, links = $6,
+                               skip_reason = NULL, last_error = NULL, claim_token = NULL, updated_at = $3
+            WHERE id = $1 AND claim_token = $2
+            RETURNING id, customer_id)
+         INSERT INTO message_events (message_id, customer_id, type, data, at)
+         SELECT id, customer_id, 'sent', '{}', $3 FROM sent`,
+        [
+          row.id,
+          token,
+          this.clock.now(),
+          mail.subject,
+          receipt.providerMessageId,
+          JSON.stringify(mail.links),
+        ],
+      );
     } catch (error) {
       await this.failed(row, token, guard.email, error);
     }
@@ -183,8 +185,14 @@ export class SendMessagesUseCase {
     });
   }
 
-  private async build(row: ClaimedRow, email: string) {
-    const version = await this.templates.findVersion(row.template_id, row.template_version);
+  private async build(row: ClaimedRow, email: string, templates: TemplateMemo) {
+    const key = `${row.template_id}@${row.template_version}`;
+    let pending = templates.get(key);
+    if (!pending) {
+      pending = this.templates.findVersion(row.template_id, row.template_version);
+      templates.set(key, pending);
+    }
+    const version = await pending;
     const stored = await this.facts.load(row.customer_id);
     const sign = await this.signer.signer();
     const unsubscribe = sign({ kind: 'u', messageId: row.id });

@@ -18,7 +18,9 @@ export async function startServer(
   const port = await freePort();
   const key = `bench-admin-${randomBytes(16).toString('hex')}`;
   const main = path.resolve(__dirname, '../../src/main.js');
-  const child = spawn(process.execPath, [main], {
+  // e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server under load.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, main], {
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
