@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { LOGGER } from '../common/logging/logger.token';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.token';
-import { CustomerFactsRepository } from '../content/customer-facts.repository';
+import { CustomerFactsRepository, StoredCustomerFacts } from '../content/customer-facts.repository';
 import { TemplateRenderer } from '../content/template-renderer';
 import { TemplatesService } from '../content/templates.service';
 import { Clock } from '../database/clock';
@@ -32,6 +32,12 @@ interface ClaimedRow {
 }
 
 type TemplateMemo = Map<string, ReturnType<TemplatesService['findVersion']>>;
+
+/** What a claimed batch reads once for all its messages. */
+interface BatchReads {
+  templates: TemplateMemo;
+  facts: Promise<Map<string, StoredCustomerFacts>>;
+}
 
 type GuardOutcome = { pass: true; email: string } | { pass: false };
 
@@ -79,9 +85,14 @@ export class SendMessagesUseCase {
     );
     // A template version never changes: one read per version per batch, not one per message.
     const templates: TemplateMemo = new Map();
+    // Read before the guards: the same moment-old data one read per message gave, in four queries per batch.
+    const facts = claimed.length
+      ? this.facts.loadMany([...new Set(claimed.map((r) => r.customer_id))])
+      : Promise.resolve(new Map<string, StoredCustomerFacts>());
+    facts.catch(() => undefined); // awaited (and reported) per message
     await Promise.all(
       claimed.map((row) =>
-        this.process(row, token, templates).catch((error) =>
+        this.process(row, token, { templates, facts }).catch((error) =>
           this.logger.error({ err: error, messageId: row.id }, 'sending a message failed unexpectedly'),
         ),
       ),
@@ -89,13 +100,13 @@ export class SendMessagesUseCase {
     return claimed.length;
   }
 
-  private async process(row: ClaimedRow, token: string, templates: TemplateMemo): Promise<void> {
+  private async process(row: ClaimedRow, token: string, batch: BatchReads): Promise<void> {
     const guard = await this.guard(row, token);
     if (!guard.pass) return;
 
     let mail;
     try {
-      mail = await this.build(row, guard.email, templates);
+      mail = await this.build(row, guard.email, batch);
     } catch (error) {
       await this.finish(row, token, 'failed', { lastError: `render: ${(error as Error).message}` });
       return;
@@ -185,15 +196,15 @@ export class SendMessagesUseCase {
     });
   }
 
-  private async build(row: ClaimedRow, email: string, templates: TemplateMemo) {
+  private async build(row: ClaimedRow, email: string, batch: BatchReads) {
     const key = `${row.template_id}@${row.template_version}`;
-    let pending = templates.get(key);
+    let pending = batch.templates.get(key);
     if (!pending) {
       pending = this.templates.findVersion(row.template_id, row.template_version);
-      templates.set(key, pending);
+      batch.templates.set(key, pending);
     }
     const version = await pending;
-    const stored = await this.facts.load(row.customer_id);
+    const stored = (await batch.facts).get(row.customer_id) ?? (await this.facts.load(row.customer_id));
     const sign = await this.signer.signer();
     const unsubscribe = sign({ kind: 'u', messageId: row.id });
     const rendered = await this.renderer.render(version, {
