@@ -6,6 +6,8 @@ export interface LatencyResult {
   failures: string[];
   /** Per customer: SMTP peer acceptance minus the moment its /v1/track call was made, in ms; NaN if no mail. */
   latencies: number[];
+  /** When each /v1/track call was made (Date.now()), by userId. */
+  sentAt: Map<string, number>;
   achievedRps: number;
 }
 
@@ -54,6 +56,32 @@ export async function triggerToInbox(
     sent: userIds.length,
     failures,
     latencies,
+    sentAt: new Map(userIds.map((u, k) => [u, sentAt[k]])),
     achievedRps: userIds.length / ((lastSent - start) / 1000),
   };
+}
+
+export interface StageRow {
+  userId: string;
+  enteredAt: Date;
+  endedAt: Date | null;
+}
+
+/**
+ * Where the time goes, per customer, from the rows the server wrote (same machine, same clock): track call → run
+ * started (ingest + inbox), → run ended (engine: wait, branch, split, outbox row), → email at the peer (sender).
+ */
+export function stages(rows: StageRow[], result: LatencyResult, peer: SmtpPeer) {
+  const enrol: number[] = [];
+  const engine: number[] = [];
+  const send: number[] = [];
+  for (const r of rows) {
+    const sent = result.sentAt.get(r.userId);
+    const received = peer.receivedAt.get(emailOf(r.userId));
+    if (sent === undefined || received === undefined || !r.endedAt) continue;
+    enrol.push(new Date(r.enteredAt).getTime() - sent);
+    engine.push(new Date(r.endedAt).getTime() - new Date(r.enteredAt).getTime());
+    send.push(received - new Date(r.endedAt).getTime());
+  }
+  return { enrol, engine, send };
 }

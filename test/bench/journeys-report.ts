@@ -26,6 +26,7 @@ export interface JourneysSummary {
     p95: N;
     p99: N;
     max: N;
+    stagesMs: Record<'enrol' | 'engine' | 'send', { p50: N; p99: N }>;
   };
   loadAverage: { start: N; end: N; cpus: number };
   check: { ok: boolean; problems: string[] };
@@ -50,6 +51,9 @@ export function formatJourneys(s: JourneysSummary): string {
     `backlog latency   p50 ${ms(n(t.latencyMs.p50))}  p99 ${ms(n(t.latencyMs.p99))}  max ${ms(n(t.latencyMs.max))} (batch posted → email at the peer; a queue, not the target)`,
     `-- latency: /v1/track at a steady ${l.rate}/s for ${l.seconds} s, open loop, after the backlog has drained --`,
     `trigger → inbox   p50 ${ms(n(l.p50))}  p95 ${ms(n(l.p95))}  p99 ${ms(n(l.p99))}  max ${ms(n(l.max))} (${int(l.received)}/${int(l.sent)} received, achieved ${n(l.achievedRps)}/s)`,
+    `  stages p50/p99   track → run started ${n(l.stagesMs.enrol.p50)}/${n(l.stagesMs.enrol.p99)} ms, ` +
+      `→ run ended ${n(l.stagesMs.engine.p50)}/${n(l.stagesMs.engine.p99)} ms, ` +
+      `→ email at the peer ${n(l.stagesMs.send.p50)}/${n(l.stagesMs.send.p99)} ms`,
     `check             ${s.check.ok ? 'OK' : 'FAILED'} (one email per customer, no failed run or message)`,
     ...s.check.problems.slice(0, 20).map((p) => `  - ${p}`),
     `load average      ${n(s.loadAverage.start)} at start, ${n(s.loadAverage.end)} at end, ${s.loadAverage.cpus} CPUs`,

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { bareSendRate } from './bare-send';
-import { triggerToInbox } from './journeys-latency';
+import { StageRow, stages, triggerToInbox } from './journeys-latency';
 import { formatJourneys, JourneysSummary } from './journeys-report';
 import {
   Api,
@@ -26,6 +26,7 @@ export const usage = `journeys [--customers N=100000] [--bare N=20000] [--latenc
   real server (api + worker roles in one process): runs/s and emails/s with every trigger posted at once, the
   ratio to a bare nodemailer pool to the same peer, then trigger-to-inbox latency at a steady /v1/track rate.`;
 
+const round = (v: number, d: number) => (Number.isFinite(v) ? Number(v.toFixed(d)) : null);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -131,6 +132,19 @@ export async function runJourneysBench(argv: string[]): Promise<number> {
     log(`latency phase: /v1/track at ${rate}/s for ${latencySeconds} s`);
     const lat = await triggerToInbox(api, peer, latencyIds, rate, stallMs);
     const l = summarize(lat.latencies);
+    const stageRows = (
+      await query(db.url, (c) =>
+        c.query(
+          `SELECT c.external_id AS "userId", r.entered_at AS "enteredAt", r.ended_at AS "endedAt"
+             FROM journey_runs r JOIN customers c ON c.id = r.customer_id WHERE c.external_id LIKE 'jl-%'`,
+        ),
+      )
+    ).rows as StageRow[];
+    const st = stages(stageRows, lat, peer);
+    const p = (v: number[]) => {
+      const s = summarize(v);
+      return { p50: round(s.p50, 0), p99: round(s.p99, 0) };
+    };
 
     const problems: string[] = [...lat.failures.slice(0, 5)];
     const all = customers + latencyIds.length;
@@ -146,7 +160,6 @@ export async function runJourneysBench(argv: string[]): Promise<number> {
     if (Number(bad.messages)) problems.push(`${bad.messages} messages not sent`);
     void JOURNEY_KEY;
 
-    const round = (v: number, d: number) => (Number.isFinite(v) ? Number(v.toFixed(d)) : null);
     const emailsPerSecond = emails / emailsSeconds;
     const summary: JourneysSummary = {
       customers,
@@ -176,6 +189,7 @@ export async function runJourneysBench(argv: string[]): Promise<number> {
         p95: round(l.p95, 1),
         p99: round(l.p99, 1),
         max: round(l.max, 1),
+        stagesMs: { enrol: p(st.enrol), engine: p(st.engine), send: p(st.send) },
       },
       loadAverage: { start: round(loadBefore, 2), end: round(os.loadavg()[0], 2), cpus: os.cpus().length },
       check: { ok: problems.length === 0, problems },
