@@ -61,11 +61,17 @@ export class AdvanceRunsUseCase {
     const now = this.clock.now();
     const runs = await claimDue(manager, now);
     if (!runs.length) return 0;
-    const versions = await Promise.all(runs.map((r) => this.versions.get(r.journeyId, r.version, manager)));
+    // A version that cannot be read fails its own runs, below, not the batch.
+    const versions = await Promise.all(
+      runs.map((r) => this.versions.get(r.journeyId, r.version, manager).catch((e: Error) => e)),
+    );
     const facts = new FactsCache();
     await facts.preload(
       manager,
-      runs.map((r, i) => ({ customerId: r.customerId, version: versions[i] })),
+      runs.flatMap((r, i) => {
+        const version = versions[i];
+        return version instanceof Error ? [] : [{ customerId: r.customerId, version }];
+      }),
       now,
     );
     const scope: StepScope = { facts, sends: new PendingSends() };
@@ -75,7 +81,9 @@ export class AdvanceRunsUseCase {
       const step = new RunStep(manager);
       try {
         if (runByRun) await step.savepoint();
-        await this.advance(manager, run, versions[i], now, scope, writes, log, step);
+        const version = versions[i];
+        if (version instanceof Error) throw version;
+        await this.advance(manager, run, version, now, scope, writes, log, step);
         if (runByRun) {
           await scope.sends.flush(manager, this.messages);
           await writes.flush(manager, now);
