@@ -50,6 +50,53 @@ export class CustomerFactsRepository {
       segments: segments.map((s: { key: string }) => s.key),
     };
   }
+  /**
+   * `load` for many stored customers (by Waymark id) in four queries, for the sender's claimed batch; a customer
+   * that does not exist (erased) is simply absent from the map.
+   */
+  async loadMany(ids: string[]): Promise<Map<string, StoredCustomerFacts>> {
+    const out = new Map<string, StoredCustomerFacts>();
+    if (!ids.length) return out;
+    const q = (sql: string) => this.dataSource.query(sql, [ids]);
+    const [rows, stats, scores, segments] = await Promise.all([
+      q(`SELECT id, external_id, email, timezone, traits FROM customers WHERE id = ANY($1::uuid[])`),
+      q(`SELECT customer_id, first_seen_at AS "firstSeenAt", last_seen_at AS "lastSeenAt",
+                first_order_at AS "firstOrderAt", last_order_at AS "lastOrderAt", orders_count AS "ordersCount",
+                revenue_total::float8 AS "revenueTotal", avg_order_value::float8 AS "avgOrderValue",
+                events_count AS "eventsCount", event_counts AS "eventCounts", updated_at AS "updatedAt"
+           FROM customer_stats WHERE customer_id = ANY($1::uuid[])`),
+      q(`SELECT customer_id, rfm_recency AS "rfmRecency", rfm_frequency AS "rfmFrequency",
+                rfm_monetary AS "rfmMonetary", rfm_code AS "rfmCode", rfm_group AS "rfmGroup", rfm_at AS "rfmAt",
+                clv::float8 AS "clv", clv_tier AS "clvTier", churn_probability AS "churnProbability", cluster,
+                updated_at AS "updatedAt"
+           FROM customer_scores WHERE customer_id = ANY($1::uuid[])`),
+      q(`SELECT m.customer_id, s.key FROM segment_memberships m JOIN segments s ON s.id = m.segment_id
+          WHERE m.customer_id = ANY($1::uuid[]) AND s.archived_at IS NULL ORDER BY s.key`),
+    ]);
+    const byCustomer = (list: { customer_id: string }[]) =>
+      new Map(list.map(({ customer_id, ...rest }) => [customer_id, rest as Record<string, unknown>]));
+    const statsOf = byCustomer(stats);
+    const scoresOf = byCustomer(scores);
+    for (const row of rows) {
+      const st = statsOf.get(row.id);
+      const sc = scoresOf.get(row.id);
+      out.set(row.id, {
+        customer: {
+          id: row.id,
+          externalId: row.external_id,
+          email: row.email,
+          timezone: row.timezone,
+          traits: row.traits ?? {},
+          stats: st ? isoDates(st) : {},
+          scores: sc ? isoDates(sc) : {},
+        },
+        segments: [],
+      });
+    }
+    for (const m of segments as { customer_id: string; key: string }[])
+      out.get(m.customer_id)?.segments.push(m.key);
+    return out;
+  }
 }
 
 /** Dates as ISO strings: the same shape a supplied (JSON) context has, for Liquid and for conditions alike. */

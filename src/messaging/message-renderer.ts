@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.token';
-import { CustomerFactsRepository } from '../content/customer-facts.repository';
+import { CustomerFactsRepository, type StoredCustomerFacts } from '../content/customer-facts.repository';
 import { TemplateRenderer } from '../content/template-renderer';
 import { TemplatesService } from '../content/templates.service';
 import { LinkSigner } from './link-signer';
@@ -39,6 +39,12 @@ export interface RenderedForSending {
  * (`links.unsubscribe`, `links.preferences`, `links.viewInBrowser`). For sending, http(s) links become click
  * redirects and an open pixel is added; for a browser view (`/v/:token`) there is no pixel (a view is not an open).
  */
+/** What a claimed batch of messages reads once for all of them: template versions and customers' facts. */
+export interface BatchReads {
+  templates: Map<string, ReturnType<TemplatesService['findVersion']>>;
+  facts: Promise<Map<string, StoredCustomerFacts>>;
+}
+
 @Injectable()
 export class MessageRenderer {
   private readonly base: string;
@@ -53,8 +59,15 @@ export class MessageRenderer {
     this.base = config.publicUrl.replace(/\/+$/, '');
   }
 
-  async forSending(row: RenderableMessageRow): Promise<RenderedForSending> {
-    const { version, rendered, sign, unsubscribeToken } = await this.render(row);
+  /** Reads for a batch of messages: facts of all their customers in four queries, each template version once. */
+  batchReads(customerIds: string[]): BatchReads {
+    const facts = this.facts.loadMany([...new Set(customerIds)]);
+    facts.catch(() => undefined); // awaited (and reported) per message
+    return { templates: new Map(), facts };
+  }
+
+  async forSending(row: RenderableMessageRow, batch?: BatchReads): Promise<RenderedForSending> {
+    const { version, rendered, sign, unsubscribeToken } = await this.render(row, batch);
     const tracked = rewriteForTracking(
       rendered.html,
       (url) => this.tracked(url),
@@ -93,9 +106,16 @@ export class MessageRenderer {
     return !['/u/', '/p/', '/v/', '/t/'].some((p) => url.startsWith(`${this.base}${p}`));
   }
 
-  private async render(row: RenderableMessageRow) {
-    const version = await this.templates.findVersion(row.template_id, row.template_version);
-    const stored = await this.facts.load(row.customer_id);
+  private async render(row: RenderableMessageRow, batch?: BatchReads) {
+    const key = `${row.template_id}@${row.template_version}`;
+    let pending = batch?.templates.get(key);
+    if (!pending) {
+      // A template version never changes: one read per version per batch.
+      pending = this.templates.findVersion(row.template_id, row.template_version);
+      batch?.templates.set(key, pending);
+    }
+    const version = await pending;
+    const stored = (await batch?.facts)?.get(row.customer_id) ?? (await this.facts.load(row.customer_id));
     const sign = await this.signer.signer();
     const unsubscribeToken = sign({ kind: 'u', messageId: row.id });
     const rendered = await this.renderer.render(version, {

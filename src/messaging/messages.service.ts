@@ -116,22 +116,8 @@ export class MessagesService {
     const id = randomUUID();
     const now = this.clock.now();
     const key = input.idempotencyKey ?? id;
-    if (input.journeyId !== undefined && !isUuid(input.journeyId))
-      throw new Error(`enqueue: journeyId "${input.journeyId}" is not a uuid`);
+    checkEnqueueInput(input);
     const cap = input.cap;
-    if (
-      cap &&
-      !(
-        cap.key &&
-        Number.isInteger(cap.max) &&
-        cap.max >= 1 &&
-        Number.isInteger(cap.withinMs) &&
-        cap.withinMs >= 1
-      )
-    )
-      throw new Error(
-        `enqueue: a cap needs a key, an integer max ≥ 1 and withinMs ≥ 1 (got ${JSON.stringify(cap)})`,
-      );
     await manager.query(
       `INSERT INTO messages (id, idempotency_key, customer_id, template_id, template_version, to_email, status,
                              next_attempt_at, message_id_header, context, created_at, updated_at,
@@ -164,6 +150,60 @@ export class MessagesService {
     return { id: existing, created: existing === id };
   }
 
+  /**
+   * `enqueue` for many messages in two statements (a batch of journey steps): the same rows, idempotency and
+   * wake-up. An entry is null when its customer no longer exists.
+   */
+  async enqueueMany(
+    manager: EntityManager,
+    inputs: (EnqueueInput & { idempotencyKey: string })[],
+  ): Promise<({ id: string; created: boolean } | null)[]> {
+    if (!inputs.length) return [];
+    inputs.forEach(checkEnqueueInput);
+    const now = this.clock.now();
+    const ids = inputs.map(() => randomUUID());
+    await manager.query(
+      `INSERT INTO messages (id, idempotency_key, customer_id, template_id, template_version, to_email, status,
+                             next_attempt_at, message_id_header, context, created_at, updated_at,
+                             kind, journey_id, node_id, cap_key, cap_max, cap_within_ms)
+       SELECT u.id, u.key, c.id, u.template_id, u.template_version, c.email, 'queued', $14, u.header, u.context, $14, $14,
+              u.kind, u.journey_id, u.node_id, u.cap_key, u.cap_max, u.cap_within_ms
+         FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::int[], $6::text[], $7::jsonb[],
+                     $8::text[], $9::uuid[], $10::text[], $11::text[], $12::int[], $13::bigint[])
+              AS u(id, key, customer_id, template_id, template_version, header, context,
+                   kind, journey_id, node_id, cap_key, cap_max, cap_within_ms)
+         JOIN customers c ON c.id = u.customer_id
+       ON CONFLICT (idempotency_key) DO NOTHING`,
+      [
+        ids,
+        inputs.map((i) => i.idempotencyKey),
+        inputs.map((i) => i.customerId),
+        inputs.map((i) => i.templateId),
+        inputs.map((i) => i.templateVersion),
+        ids.map((id) => `<${id}@${this.host}>`),
+        inputs.map((i) => JSON.stringify(i.context ?? {})),
+        inputs.map((i) => i.kind ?? 'marketing'),
+        inputs.map((i) => i.journeyId ?? null),
+        inputs.map((i) => i.nodeId ?? null),
+        inputs.map((i) => i.cap?.key ?? null),
+        inputs.map((i) => i.cap?.max ?? null),
+        inputs.map((i) => i.cap?.withinMs ?? null),
+        now,
+      ],
+    );
+    const rows: { id: string; key: string }[] = await manager.query(
+      `SELECT id, idempotency_key AS key FROM messages WHERE idempotency_key = ANY($1::text[])`,
+      [inputs.map((i) => i.idempotencyKey)],
+    );
+    const byKey = new Map(rows.map((r) => [r.key, r.id]));
+    const out = inputs.map((input, k) => {
+      const existing = byKey.get(input.idempotencyKey);
+      return existing === undefined ? null : { id: existing, created: existing === ids[k] };
+    });
+    if (out.some((o) => o?.created)) await manager.query(`SELECT pg_notify('${MESSAGES_CHANNEL}', '')`);
+    return out;
+  }
+
   async get(id: string): Promise<MessageView> {
     if (!isUuid(id)) throw MessagingException.messageNotFound(id);
     const [row] = await this.dataSource.query(`SELECT ${MESSAGE_VIEW_COLUMNS} FROM messages WHERE id = $1`, [
@@ -172,4 +212,24 @@ export class MessagesService {
     if (!row) throw MessagingException.messageNotFound(id);
     return row;
   }
+}
+
+/** Internal callers' mistakes, not user input: a plain error (a 500 names a bug). */
+function checkEnqueueInput(input: EnqueueInput): void {
+  if (input.journeyId !== undefined && !isUuid(input.journeyId))
+    throw new Error(`enqueue: journeyId "${input.journeyId}" is not a uuid`);
+  const cap = input.cap;
+  if (
+    cap &&
+    !(
+      cap.key &&
+      Number.isInteger(cap.max) &&
+      cap.max >= 1 &&
+      Number.isInteger(cap.withinMs) &&
+      cap.withinMs >= 1
+    )
+  )
+    throw new Error(
+      `enqueue: a cap needs a key, an integer max ≥ 1 and withinMs ≥ 1 (got ${JSON.stringify(cap)})`,
+    );
 }

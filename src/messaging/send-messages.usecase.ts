@@ -11,7 +11,7 @@ import { recordCustomerEvent } from './customer-events';
 import { backoffMs, classifySendError, MAX_ATTEMPTS, publicHost, quietUntil } from './delivery-rules';
 import { MailTransport } from './mail-transport';
 import { unsubscribeMailto } from './inbound-unsubscribe.usecase';
-import { MessageRenderer, type RenderableMessageRow } from './message-renderer';
+import { MessageRenderer, type BatchReads, type RenderableMessageRow } from './message-renderer';
 import type { MessageKind } from './messages.service';
 import { SuppressionsService } from './suppressions.service';
 
@@ -72,9 +72,12 @@ export class SendMessagesUseCase {
                   cap_within_ms, attempts, message_id_header, context`,
       [token, new Date(now.getTime() + LEASE_MS), now, batch],
     );
+    if (!claimed.length) return 0;
+    // Read before the guards: the same moment-old data one read per message gave, in four queries per batch.
+    const reads = this.messages.batchReads(claimed.map((r) => r.customer_id));
     await Promise.all(
       claimed.map((row) =>
-        this.process(row, token).catch((error) =>
+        this.process(row, token, reads).catch((error) =>
           this.logger.error({ err: error, messageId: row.id }, 'sending a message failed unexpectedly'),
         ),
       ),
@@ -82,13 +85,13 @@ export class SendMessagesUseCase {
     return claimed.length;
   }
 
-  private async process(row: ClaimedRow, token: string): Promise<void> {
+  private async process(row: ClaimedRow, token: string, batch: BatchReads): Promise<void> {
     const guard = await this.guard(row, token);
     if (!guard.pass) return;
 
     let mail;
     try {
-      mail = await this.build(row, guard.email);
+      mail = await this.build(row, guard.email, batch);
     } catch (error) {
       await this.finish(row, token, 'failed', { lastError: `render: ${(error as Error).message}` });
       return;
@@ -203,8 +206,8 @@ export class SendMessagesUseCase {
     });
   }
 
-  private async build(row: ClaimedRow, email: string) {
-    const rendered = await this.messages.forSending(row);
+  private async build(row: ClaimedRow, email: string, batch: BatchReads) {
+    const rendered = await this.messages.forSending(row, batch);
     const base = this.config.publicUrl.replace(/\/+$/, '');
     const token = rendered.unsubscribeToken;
     return {

@@ -27,6 +27,8 @@ export class SenderWorker implements OnApplicationBootstrap, OnApplicationShutdo
       drainOnce: () => this.send.executeOnce(),
       logger: this.logger,
       name: 'sender',
+      // A batch spends most of its time waiting (guards, SMTP replies): overlapping batches keeps the pool busy.
+      concurrency: 3,
     });
     await this.drainer.start();
   }

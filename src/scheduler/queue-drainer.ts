@@ -11,17 +11,22 @@ export interface QueueDrainerOptions {
   drainOnce: () => Promise<number>;
   logger: Logger;
   name: string;
+  /**
+   * Drains that may run at once in this process (default 1). More overlap one batch's round trips with another's;
+   * a wake-up while all are busy still schedules one more pass.
+   */
+  concurrency?: number;
 }
 
 /**
- * Drains a database work queue: woken by LISTEN/NOTIFY, with a poll as backup; one drain at a time per process, and
- * a wake-up during a drain schedules one more pass. The queue table stays the source of truth, so several processes
- * can drain the same queue (their claims use FOR UPDATE SKIP LOCKED).
+ * Drains a database work queue: woken by LISTEN/NOTIFY, with a poll as backup; a bounded number of drains at a
+ * time per process, and a wake-up while they are all busy schedules one more pass. The queue table stays the source
+ * of truth, so several drains, here or in other processes, can share it (their claims use FOR UPDATE SKIP LOCKED).
  */
 export class QueueDrainer {
   private listener?: ChangeListener;
   private poll?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly running = new Set<Promise<void>>();
   private again = false;
   private stopped = false;
 
@@ -43,22 +48,23 @@ export class QueueDrainer {
     this.stopped = true;
     clearInterval(this.poll);
     await this.listener?.stop();
-    await this.running;
+    await Promise.all(this.running);
   }
 
   wake(): void {
     if (this.stopped) return;
-    if (this.running) {
+    if (this.running.size >= (this.options.concurrency ?? 1)) {
       this.again = true;
       return;
     }
-    this.running = this.drain().finally(() => {
-      this.running = undefined;
+    const drain: Promise<void> = this.drain().finally(() => {
+      this.running.delete(drain);
       if (this.again && !this.stopped) {
         this.again = false;
         this.wake();
       }
     });
+    this.running.add(drain);
   }
 
   private async drain(): Promise<void> {

@@ -1,6 +1,7 @@
 import { runClvBench, usage as clvUsage } from './clv';
 import { runExperimentsBench, usage as experimentsUsage } from './experiments';
 import { runIngest, usage as ingestUsage } from './ingest';
+import { runJourneysBench, usage as journeysUsage } from './journeys';
 import { runSegmentsBench, usage as segmentsUsage } from './segments';
 import { runSendBench, usage as sendUsage } from './send';
 
@@ -11,6 +12,7 @@ const BENCHMARKS: Record<string, { usage: string; run: (argv: string[]) => Promi
   segments: { usage: segmentsUsage, run: runSegmentsBench },
   send: { usage: sendUsage, run: runSendBench },
   experiments: { usage: experimentsUsage, run: runExperimentsBench },
+  journeys: { usage: journeysUsage, run: runJourneysBench },
 };
 
 async function main(): Promise<number> {

@@ -10,11 +10,17 @@ export interface RunningServer {
 }
 
 /** The real server, as production runs it (node dist/src/main.js), so the figures include Nest, auth and logging. */
-export async function startServer(databaseUrl: string, home: string): Promise<RunningServer> {
+export async function startServer(
+  databaseUrl: string,
+  home: string,
+  env: Record<string, string> = {},
+): Promise<RunningServer> {
   const port = await freePort();
   const key = `bench-admin-${randomBytes(16).toString('hex')}`;
   const main = path.resolve(__dirname, '../../src/main.js');
-  const child = spawn(process.execPath, [main], {
+  // e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server under load.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, main], {
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
@@ -22,6 +28,7 @@ export async function startServer(databaseUrl: string, home: string): Promise<Ru
       PORT: String(port),
       LOG_LEVEL: 'warn',
       WAYMARK_HOME: home,
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

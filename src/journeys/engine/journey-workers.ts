@@ -7,6 +7,8 @@ import { QueueDrainer } from '../../scheduler/queue-drainer';
 import { AdvanceRunsUseCase, JOURNEY_RUNS_CHANNEL } from './advance-runs.usecase';
 import { JOURNEY_INBOX_CHANNEL, ProcessInboxUseCase } from './process-inbox.usecase';
 
+const RUN_CLAIMERS = 2;
+
 /**
  * On processes with the `worker` role: drains the journey inbox and advances due runs, each woken by NOTIFY with a
  * poll as backup (the poll is also what notices timers coming due).
@@ -39,6 +41,9 @@ export class JourneyWorkers implements OnApplicationBootstrap, OnApplicationShut
         pollMs: this.config.journeyPollMs,
         drainOnce: () => this.runs.executeOnce(),
         name: 'journey-runs',
+        // Claims are disjoint (SKIP LOCKED): a second claimer works while the first waits on the database. The
+        // inbox stays single so that one customer's items are handled in order.
+        concurrency: RUN_CLAIMERS,
       }),
     ];
     for (const d of this.drainers) await d.start();

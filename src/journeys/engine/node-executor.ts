@@ -2,16 +2,22 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { ExperimentsException } from '../../experiments/experiments.exception';
 import { AssignVariantUseCase } from '../../experiments/assign-variant.usecase';
-import { MessagesService } from '../../messaging/messages.service';
-import { loadCustomerFacts } from '../../segments/customer-facts.loader';
-import { evaluate, eventsNeeded } from '../../segments/rules';
+import { evaluate } from '../../segments/rules';
 import { CUSTOMER_CHANGES_CHANNEL } from '../../ingestion/message';
 import type { JourneyNode } from '../graph/definition';
 import { parseDuration, parseLocalTime } from '../graph/duration';
 import { nextLocalTime } from '../graph/local-time';
 import type { PublishedVersion } from '../journey.types';
+import type { FactsCache } from './facts-cache';
+import type { PendingSends } from './pending-sends';
 import type { NodeOf, NodeOutcome, RunRow } from './run-row';
 import { chooseVariant } from './weighted-split';
+
+/** What a claimed batch shares: facts loaded once, and outbox rows written together at the end. */
+export interface StepScope {
+  facts: FactsCache;
+  sends: PendingSends;
+}
 
 /**
  * Runs one node for one run, inside the caller's transaction: whatever it writes (an outbox message, a trait
@@ -19,10 +25,7 @@ import { chooseVariant } from './weighted-split';
  */
 @Injectable()
 export class NodeExecutor {
-  constructor(
-    private readonly messages: MessagesService,
-    private readonly assignVariant: AssignVariantUseCase,
-  ) {}
+  constructor(private readonly assignVariant: AssignVariantUseCase) {}
 
   execute(
     manager: EntityManager,
@@ -30,17 +33,19 @@ export class NodeExecutor {
     node: JourneyNode,
     version: PublishedVersion,
     now: Date,
+    scope: StepScope,
   ): Promise<NodeOutcome> {
     switch (node.type) {
       case 'wait':
         return Promise.resolve(this.wait(run, node, now));
       case 'branch':
-        return this.branch(manager, run, node, now);
+        return this.branch(manager, run, node, now, scope.facts);
       case 'split':
         return this.split(manager, run, node, version);
       case 'send_email':
-        return this.send(manager, run, node, version);
+        return Promise.resolve(this.send(run, node, version, scope.sends));
       case 'update_customer':
+        scope.facts.forget(run.customerId);
         return this.update(manager, run, node, now);
       case 'exit':
         return Promise.resolve({ kind: 'end', status: 'exited', reason: 'exit node', outcome: 'exit' });
@@ -74,13 +79,9 @@ export class NodeExecutor {
     run: RunRow,
     node: NodeOf<'branch'>,
     now: Date,
+    cache: FactsCache,
   ): Promise<NodeOutcome> {
-    const needs = node.branches.map((b) => eventsNeeded(b.when, now));
-    const names = [...new Set(needs.flatMap((n) => n.names))];
-    const since = needs.some((n) => n.names.length && n.since === null)
-      ? null
-      : new Date(Math.min(...needs.filter((n) => n.since).map((n) => n.since!.getTime())));
-    const facts = (await loadCustomerFacts(manager, [run.customerId], { names, since })).get(run.customerId);
+    const facts = await cache.get(manager, run.customerId, node, now);
     const evaluated: { branch: string; matched: boolean; conditions: unknown }[] = [];
     for (const [i, b] of node.branches.entries()) {
       const result = await evaluate(
@@ -152,44 +153,45 @@ export class NodeExecutor {
     }
   }
 
-  private async send(
-    manager: EntityManager,
+  /** The outbox row is written with the rest of the batch; the timeline detail gets its id then. */
+  private send(
     run: RunRow,
     node: NodeOf<'send_email'>,
     version: PublishedVersion,
-  ): Promise<NodeOutcome> {
+    sends: PendingSends,
+  ): NodeOutcome {
     const template = version.pinned.templates[node.id];
     const frequencyCap = version.definition.frequencyCap;
     const cap = frequencyCap && { max: frequencyCap.max, withinMs: parseDuration(frequencyCap.within) ?? 0 };
-    const { id, created } = await this.messages.enqueue(manager, {
-      customerId: run.customerId,
-      templateId: template.id,
+    const detail: Record<string, unknown> = {
+      messageId: null,
+      template: template.key,
       templateVersion: template.version,
-      idempotencyKey: `journey:${run.id}:${node.id}:${run.step}`,
-      kind: node.transactional ? 'transactional' : 'marketing',
-      journeyId: version.journeyId,
-      nodeId: node.id,
-      ...(cap && { cap: { key: `journey:${version.journeyId}`, max: cap.max, withinMs: cap.withinMs } }),
-      context: {
-        event: run.context.event ?? {},
-        journey: { key: version.journeyKey, version: version.version, node: node.id, runId: run.id },
-        // experiment + variant attribute the message to the arm in the experiment's results
-        ...(typeof run.context.variant === 'string' && { variant: run.context.variant }),
-        ...(typeof run.context.experiment === 'string' && { experiment: run.context.experiment }),
-        ...(node.blocks && { blocks: node.blocks }),
-      },
-    });
-    return {
-      kind: 'next',
-      to: node.next ?? null,
-      outcome: 'queued',
-      detail: {
-        messageId: id,
-        template: template.key,
-        templateVersion: template.version,
-        replayed: !created,
-      },
+      replayed: false,
     };
+    sends.add(
+      run.id,
+      {
+        customerId: run.customerId,
+        templateId: template.id,
+        templateVersion: template.version,
+        idempotencyKey: `journey:${run.id}:${node.id}:${run.step}`,
+        kind: node.transactional ? 'transactional' : 'marketing',
+        journeyId: version.journeyId,
+        nodeId: node.id,
+        ...(cap && { cap: { key: `journey:${version.journeyId}`, max: cap.max, withinMs: cap.withinMs } }),
+        context: {
+          event: run.context.event ?? {},
+          journey: { key: version.journeyKey, version: version.version, node: node.id, runId: run.id },
+          // experiment + variant attribute the message to the arm in the experiment's results
+          ...(typeof run.context.variant === 'string' && { variant: run.context.variant }),
+          ...(typeof run.context.experiment === 'string' && { experiment: run.context.experiment }),
+          ...(node.blocks && { blocks: node.blocks }),
+        },
+      },
+      detail,
+    );
+    return { kind: 'next', to: node.next ?? null, outcome: 'queued', detail };
   }
 
   private async update(

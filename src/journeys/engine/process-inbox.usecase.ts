@@ -10,7 +10,8 @@ import { JourneyVersionsRepository } from '../journey-versions.repository';
 import { CART_EVENTS } from '../journey-watches';
 import type { PublishedVersion } from '../journey.types';
 import { JOURNEY_RUNS_CHANNEL } from './advance-runs.usecase';
-import { EnrolCustomerUseCase } from './enrol-customer.usecase';
+import { EnrolCommand, EnrolCustomerUseCase, EnrolEntry } from './enrol-customer.usecase';
+import { startNode } from './cart-check';
 import { CART_NODE, RunContext } from './run-row';
 
 export const JOURNEY_INBOX_CHANNEL = 'waymark_journey_inbox';
@@ -23,6 +24,12 @@ interface InboxItem {
   name: string;
   properties: Record<string, unknown>;
   at: Date;
+}
+
+interface InboxBatch {
+  /** Live runs by customer, kept in step with what the batch does to them. */
+  runs: Map<string, LiveRun[]>;
+  enrolments: EnrolEntry[];
 }
 
 interface LiveRun {
@@ -61,33 +68,105 @@ export class ProcessInboxUseCase {
          RETURNING id, customer_id AS "customerId", kind, name, properties, at`,
       );
       if (!items.length) return 0;
-      // By customer, then arrival: run rows are locked in a consistent order across concurrent batches.
+      // By customer, then arrival: enrolment locks are taken in a consistent order across concurrent batches.
       items.sort((a, b) => a.customerId.localeCompare(b.customerId) || Number(a.id) - Number(b.id));
       const live = (await this.versions.current(manager)).filter((v) => v.status === 'live');
       const now = this.clock.now();
-      for (const item of items) await this.handle(manager, item, live, now);
+      const batch: InboxBatch = {
+        runs: await this.liveRuns(manager, [
+          ...new Set(items.filter((i) => i.kind === 'event').map((i) => i.customerId)),
+        ]),
+        enrolments: [],
+      };
+      for (const item of items) await this.handle(manager, item, live, now, batch);
+      await this.flushEnrolments(manager, batch);
       return items.length;
     });
   }
 
-  private async handle(manager: EntityManager, item: InboxItem, live: PublishedVersion[], now: Date) {
-    if (item.kind === 'event') {
-      const runs: LiveRun[] = await manager.query(
-        `SELECT id, journey_id AS "journeyId", version, status, node_id AS "nodeId", phase, step,
-                waiting_for AS "waitingFor", entered_at AS "enteredAt"
-           FROM journey_runs WHERE customer_id = $1 AND status IN ('active', 'waiting') ORDER BY id FOR UPDATE`,
-        [item.customerId],
-      );
-      for (const run of runs) await this.onEvent(manager, run, item, now);
+  /** The live runs of the batch's customers, locked once, in id order, for the whole batch. */
+  private async liveRuns(manager: EntityManager, customerIds: string[]): Promise<Map<string, LiveRun[]>> {
+    const byCustomer = new Map<string, LiveRun[]>();
+    if (!customerIds.length) return byCustomer;
+    const rows: (LiveRun & { customerId: string })[] = await manager.query(
+      `SELECT id, customer_id AS "customerId", journey_id AS "journeyId", version, status, node_id AS "nodeId",
+              phase, step, waiting_for AS "waitingFor", entered_at AS "enteredAt"
+         FROM journey_runs WHERE customer_id = ANY($1::uuid[]) AND status IN ('active', 'waiting')
+        ORDER BY id FOR UPDATE`,
+      [customerIds],
+    );
+    for (const { customerId, ...run } of rows) {
+      const list = byCustomer.get(customerId) ?? [];
+      list.push(run);
+      byCustomer.set(customerId, list);
     }
-    for (const version of live) await this.trigger(manager, version, item, now);
+    return byCustomer;
+  }
+
+  /**
+   * Enrolments wait to be written together, except that a later item of the same customer that touches runs
+   * (an event, a cart) first needs them written: it must see the runs they started, as it would one by one.
+   */
+  private async flushEnrolments(
+    manager: EntityManager,
+    batch: InboxBatch,
+    customerId?: string,
+  ): Promise<void> {
+    if (!batch.enrolments.length) return;
+    if (customerId !== undefined && !batch.enrolments.some((e) => e.command.customerId === customerId))
+      return;
+    const entries = batch.enrolments;
+    batch.enrolments = [];
+    const results = await this.enrol.executeMany(manager, entries);
+    for (const [k, r] of results.entries()) {
+      if (!r.enrolled) continue;
+      const { version, command } = entries[k];
+      const list = batch.runs.get(command.customerId) ?? [];
+      list.push({
+        id: r.runId,
+        journeyId: version.journeyId,
+        version: version.version,
+        status: 'active',
+        nodeId: command.nodeId ?? startNode(version),
+        phase: command.phase ?? 'arrive',
+        step: 0,
+        waitingFor: null,
+        enteredAt: command.at,
+      });
+      batch.runs.set(command.customerId, list);
+    }
+  }
+
+  private async handle(
+    manager: EntityManager,
+    item: InboxItem,
+    live: PublishedVersion[],
+    now: Date,
+    batch: InboxBatch,
+  ) {
+    if (item.kind === 'event') {
+      await this.flushEnrolments(manager, batch, item.customerId);
+      const runs = batch.runs.get(item.customerId) ?? [];
+      for (const run of [...runs]) await this.onEvent(manager, run, item, now, runs);
+    }
+    for (const version of live) await this.trigger(manager, version, item, now, batch);
   }
 
   /** Goals first (a converted run does not also move on), then an awaited event. */
-  private async onEvent(manager: EntityManager, run: LiveRun, item: InboxItem, now: Date): Promise<void> {
+  private async onEvent(
+    manager: EntityManager,
+    run: LiveRun,
+    item: InboxItem,
+    now: Date,
+    runs: LiveRun[],
+  ): Promise<void> {
+    const ended = () => runs.splice(runs.indexOf(run), 1);
     if (run.nodeId === CART_NODE) {
       // Before the window passes the cart has not been abandoned: an order ends it quietly, not as a conversion.
-      if (item.name === CART_EVENTS.ordered) await this.endCart(manager, run, now);
+      if (item.name === CART_EVENTS.ordered) {
+        await this.endCart(manager, run, now);
+        ended();
+      }
       return;
     }
     const version = await this.versions.get(run.journeyId, run.version, manager);
@@ -104,6 +183,7 @@ export class ProcessInboxUseCase {
          VALUES ($1, $2, $3, $4, 'converted', $5, $6, $6)`,
         [run.id, run.journeyId, run.nodeId, run.step, { goal: goal.name ?? goal.event, revenue }, now],
       );
+      ended();
       return;
     }
     if (run.status !== 'waiting' || run.waitingFor !== item.name) return;
@@ -116,6 +196,7 @@ export class ProcessInboxUseCase {
         WHERE id = $1 AND status = 'waiting' AND step = $4`,
       [run.id, now, item.properties, run.step],
     );
+    Object.assign(run, { status: 'active', phase: 'event', waitingFor: null });
     await manager.query(`SELECT pg_notify('${JOURNEY_RUNS_CHANNEL}', '')`);
   }
 
@@ -132,13 +213,20 @@ export class ProcessInboxUseCase {
     );
   }
 
-  private async trigger(manager: EntityManager, version: PublishedVersion, item: InboxItem, now: Date) {
+  private async trigger(
+    manager: EntityManager,
+    version: PublishedVersion,
+    item: InboxItem,
+    now: Date,
+    batch: InboxBatch,
+  ) {
     const t: Trigger = version.definition.trigger;
+    const enrol = (command: EnrolCommand) => void batch.enrolments.push({ version, command });
     switch (t.type) {
       case 'event':
         if (item.kind !== 'event' || item.name !== t.event || !matchesProperties(t.where, item.properties))
           return;
-        await this.enrol.execute(manager, version, {
+        enrol({
           customerId: item.customerId,
           runKey: t.keyBy ? keyOf(resolvePath(item.properties, t.keyBy)) : '',
           context: { event: item.properties },
@@ -148,7 +236,7 @@ export class ProcessInboxUseCase {
       case 'segment_entered':
       case 'segment_exited':
         if (item.kind !== t.type || item.name !== version.pinned.segments[t.segment]) return;
-        await this.enrol.execute(manager, version, {
+        enrol({
           customerId: item.customerId,
           runKey: '',
           context: { event: { segment: t.segment, at: item.at } },
@@ -159,7 +247,7 @@ export class ProcessInboxUseCase {
         const { from, to } = item.properties as { from: string | null; to: string | null };
         if (item.kind !== 'clv_tier_changed') return;
         if ((t.from !== undefined && t.from !== from) || (t.to !== undefined && t.to !== to)) return;
-        await this.enrol.execute(manager, version, {
+        enrol({
           customerId: item.customerId,
           runKey: '',
           context: { event: { from, to, at: item.at } },
@@ -168,8 +256,10 @@ export class ProcessInboxUseCase {
         return;
       }
       case 'cart_abandoned':
-        if (item.kind === 'event' && item.name === CART_EVENTS.added)
-          await this.addToCart(manager, version, t.window, item, now);
+        if (item.kind === 'event' && item.name === CART_EVENTS.added) {
+          await this.flushEnrolments(manager, batch, item.customerId);
+          await this.addToCart(manager, version, t.window, item, now, enrol);
+        }
         return;
       default:
         return; // date and api triggers are not driven by the inbox
@@ -183,6 +273,7 @@ export class ProcessInboxUseCase {
     window: string,
     item: InboxItem,
     now: Date,
+    enrol: (command: EnrolCommand) => void,
   ): Promise<void> {
     const cartId = item.properties.cart_id;
     const runKey = keyOf(cartId);
@@ -204,7 +295,7 @@ export class ProcessInboxUseCase {
         ...(cartId !== undefined && cartId !== null && { cartId: String(cartId) }),
       },
     };
-    await this.enrol.execute(manager, version, {
+    enrol({
       customerId: item.customerId,
       runKey,
       context,
