@@ -41,7 +41,8 @@ interface Allocation {
 
 interface KpiRow extends ArmKpis {
   arm: string | null;
-  segment: string | null;
+  /** The segment snapshot shared by the group's assignments (bySegment), else null. */
+  segments: string[] | null;
   /** Assignments the weights decided (they carry the weights in force), and Σ of each arm's weight over them. */
   weighted: number;
   weightSums: (number | null)[];
@@ -55,7 +56,8 @@ const AGGREGATES = `count(*)::int AS exposures, sum(sends)::int AS sends,
   (count(*) FILTER (WHERE sends > 0))::int AS recipients, (count(*) FILTER (WHERE opens > 0))::int AS opens,
   (count(*) FILTER (WHERE clicks > 0))::int AS clicks, (count(*) FILTER (WHERE unsubscribes > 0))::int AS unsubscribes,
   (count(*) FILTER (WHERE orders > 0))::int AS conversions,
-  sum(revenue)::float8 AS revenue, sum(revenue * revenue)::float8 AS "revenueSquares",
+  (sum(revenue) FILTER (WHERE orders > 0))::float8 AS revenue,
+  (sum(revenue * revenue) FILTER (WHERE orders > 0))::float8 AS "revenueSquares",
   (count(*) FILTER (WHERE cardinality(weights) > 0))::int AS weighted,
   ARRAY[__WEIGHT_SUMS__] AS "weightSums"`;
 
@@ -93,7 +95,7 @@ const meanSummary = (k: ArmKpis) => ({
 });
 
 /**
- * KPIs per arm (and per segment of the assignment-time snapshot), each family in one set-based statement,
+ * KPIs per arm (and per segment of the assignment-time snapshot) from one scan of experiment_customer_kpis,
  * and the statistics of every variant against the control (the first arm), computed by ./stats.
  */
 @Injectable()
@@ -159,31 +161,34 @@ export class ExperimentResultsService {
       '__WEIGHT_SUMS__',
       names.map((_, i) => `sum(weights[${i + 1}])::float8`).join(', ') || 'NULL::float8',
     );
+    // One scan: groups by arm and, for segments, by the whole snapshot (few distinct sets), and every figure is a
+    // count or a sum, so each segment's is the sum over the sets containing it.
     const rows: KpiRow[] = await this.dataSource.query(
-      `SELECT arm, NULL::text AS segment, ${aggregates}
-         FROM experiment_customer_kpis WHERE experiment_id = $1 GROUP BY arm
-       UNION ALL
-       SELECT arm, seg, ${aggregates}
-         FROM experiment_customer_kpis k, unnest(k.segments) seg WHERE $2 AND experiment_id = $1 GROUP BY arm, seg`,
-      [experiment.id, bySegment],
+      `SELECT arm, ${bySegment ? 'segments' : 'NULL::text[] AS segments'}, ${aggregates}
+         FROM experiment_customer_kpis WHERE experiment_id = $1 GROUP BY arm${bySegment ? ', segments' : ''}`,
+      [experiment.id],
     );
     const groups = new Map<string | null, Map<string | null, ArmKpis>>();
     const allocations = new Map<string | null, Allocation>();
-    for (const row of rows) {
-      const group = groups.get(row.segment) ?? new Map<string | null, ArmKpis>();
-      groups.set(row.segment, group);
-      const kpis = { ...ZERO };
-      for (const k of Object.keys(ZERO) as (keyof ArmKpis)[]) kpis[k] = Number(row[k] ?? 0);
+    const add = (segment: string | null, row: KpiRow) => {
+      const group = groups.get(segment) ?? new Map<string | null, ArmKpis>();
+      groups.set(segment, group);
+      const kpis = group.get(row.arm) ?? { ...ZERO };
+      for (const k of Object.keys(ZERO) as (keyof ArmKpis)[]) kpis[k] += Number(row[k] ?? 0);
       group.set(row.arm, kpis);
-      if (row.weighted < 1) continue;
-      const allocation = allocations.get(row.segment) ?? {
+      if (row.weighted < 1) return;
+      const allocation = allocations.get(segment) ?? {
         observed: names.map(() => 0),
         expected: names.map(() => 0),
       };
-      allocations.set(row.segment, allocation);
+      allocations.set(segment, allocation);
       const idx = row.arm === null ? -1 : names.indexOf(row.arm);
       if (idx >= 0) allocation.observed[idx] += row.weighted;
       names.forEach((_, i) => (allocation.expected[i] += row.weightSums[i] ?? 0));
+    };
+    for (const row of rows) {
+      add(null, row);
+      for (const segment of row.segments ?? []) add(segment, row);
     }
     return { groups, allocations };
   }
