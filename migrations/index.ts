@@ -7,6 +7,7 @@ import { Experiments1763900005000 } from './1763900005000-experiments';
 import { Journeys1763900006000 } from './1763900006000-journeys';
 import { MessagingKinds1763900007000 } from './1763900007000-messaging-kinds';
 import { ExperimentsWinnerPolicy1763900008000 } from './1763900008000-experiments-winner-policy';
+import { ExperimentKpis1763900009000 } from './1763900009000-experiment-kpis';
 
 /** Every migration, in order; the data source runs them at start-up and `npm run migrate` runs them alone. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   Journeys1763900006000,
   MessagingKinds1763900007000,
   ExperimentsWinnerPolicy1763900008000,
+  ExperimentKpis1763900009000,
 ];

@@ -39,17 +39,27 @@ interface Allocation {
   expected: number[];
 }
 
-interface KpiRow extends Partial<ArmKpis> {
+interface KpiRow extends ArmKpis {
   arm: string | null;
-  segment: string | null;
+  /** The segment snapshot shared by the group's assignments (bySegment), else null. */
+  segments: string[] | null;
+  /** Assignments the weights decided (they carry the weights in force), and Σ of each arm's weight over them. */
+  weighted: number;
+  weightSums: (number | null)[];
 }
 
-const RECIPIENT_AGGREGATES = `count(*)::int AS exposures,
-  (count(*) FILTER (WHERE converted))::int AS conversions,
-  sum(revenue)::float8 AS revenue, sum(revenue * revenue)::float8 AS "revenueSquares"`;
-const MESSAGE_AGGREGATES = `sum(sends)::int AS sends, count(*)::int AS recipients,
-  (count(*) FILTER (WHERE opened))::int AS opens,
-  (count(*) FILTER (WHERE clicked))::int AS clicks, (count(*) FILTER (WHERE unsubscribed))::int AS unsubscribes`;
+/**
+ * Per group, over experiment_customer_kpis (one row per assignment, kept current by the triggers of migration
+ * 1763900009000): a customer counts once as a recipient, opener, clicker, unsubscriber and converter.
+ */
+const AGGREGATES = `count(*)::int AS exposures, sum(sends)::int AS sends,
+  (count(*) FILTER (WHERE sends > 0))::int AS recipients, (count(*) FILTER (WHERE opens > 0))::int AS opens,
+  (count(*) FILTER (WHERE clicks > 0))::int AS clicks, (count(*) FILTER (WHERE unsubscribes > 0))::int AS unsubscribes,
+  (count(*) FILTER (WHERE orders > 0))::int AS conversions,
+  (sum(revenue) FILTER (WHERE orders > 0))::float8 AS revenue,
+  (sum(revenue * revenue) FILTER (WHERE orders > 0))::float8 AS "revenueSquares",
+  (count(*) FILTER (WHERE cardinality(weights) > 0))::int AS weighted,
+  ARRAY[__WEIGHT_SUMS__] AS "weightSums"`;
 
 const ZERO: ArmKpis = {
   exposures: 0,
@@ -85,7 +95,7 @@ const meanSummary = (k: ArmKpis) => ({
 });
 
 /**
- * KPIs per arm (and per segment of the assignment-time snapshot), each family in one set-based statement,
+ * KPIs per arm (and per segment of the assignment-time snapshot) from one scan of experiment_customer_kpis,
  * and the statistics of every variant against the control (the first arm), computed by ./stats.
  */
 @Injectable()
@@ -98,8 +108,7 @@ export class ExperimentResultsService {
 
   async results(ref: string, bySegment: boolean) {
     const experiment = await this.experiments.get(ref);
-    const groups = await this.kpis(experiment, bySegment);
-    const allocations = await this.allocations(experiment, bySegment);
+    const { groups, allocations } = await this.summary(experiment, bySegment);
     const overall = groups.get(null) ?? new Map<string | null, ArmKpis>();
     const segments = bySegment
       ? [...groups.keys()]
@@ -137,116 +146,51 @@ export class ExperimentResultsService {
   }
 
   private async kpis(experiment: ExperimentRow, bySegment: boolean) {
-    const rows = [
-      ...(await this.recipientKpis(experiment, bySegment)),
-      ...(await this.messageKpis(experiment, bySegment)),
-    ];
-    const groups = new Map<string | null, Map<string | null, ArmKpis>>();
-    for (const row of rows) {
-      const group = groups.get(row.segment) ?? new Map<string | null, ArmKpis>();
-      groups.set(row.segment, group);
-      const kpis = group.get(row.arm) ?? { ...ZERO };
-      for (const k of Object.keys(ZERO) as (keyof ArmKpis)[]) {
-        if (row[k] !== undefined && row[k] !== null) kpis[k] += Number(row[k]);
-      }
-      group.set(row.arm, kpis);
-    }
-    return groups;
+    return (await this.summary(experiment, bySegment)).groups;
   }
 
   /**
-   * Observed and expected allocation per arm for the sample-ratio check: each assignment adds the weights in
-   * force when it was made (stored with it), so weight changes and bandit reallocations are accounted for,
-   * and assignments the weights did not decide (holdout, promoted winner) are left out.
+   * KPIs per arm (and per arm × segment of the assignment-time snapshot) and, from the same scan, the observed and
+   * expected allocation per arm for the sample-ratio check: each assignment adds the weights in force when it was
+   * made (stored with it), so weight changes and bandit reallocations are accounted for, and assignments the
+   * weights did not decide (holdout, promoted winner) are left out.
    */
-  private async allocations(
-    experiment: ExperimentRow,
-    bySegment: boolean,
-  ): Promise<Map<string | null, Allocation>> {
+  private async summary(experiment: ExperimentRow, bySegment: boolean) {
     const names = this.experiments.armNames(experiment);
-    const rows: { segment: string | null; idx: number; expected: number; observed: number }[] =
-      await this.dataSource.query(
-        `WITH a AS (
-           SELECT array_position($2::text[], arm) AS arm_idx, segments, weights
-             FROM experiment_assignments WHERE experiment_id = $1 AND weights IS NOT NULL),
-         g AS (
-           SELECT NULL::text AS segment, arm_idx, weights FROM a
-           UNION ALL
-           SELECT seg, arm_idx, weights FROM a, unnest(a.segments) seg WHERE $3)
-         SELECT g.segment, w.idx::int AS idx, sum(w.w)::float8 AS expected,
-                (count(*) FILTER (WHERE g.arm_idx = w.idx))::int AS observed
-           FROM g, unnest(g.weights) WITH ORDINALITY w(w, idx)
-          GROUP BY g.segment, w.idx`,
-        [experiment.id, names, bySegment],
-      );
-    const out = new Map<string | null, Allocation>();
-    for (const row of rows) {
-      if (row.idx > names.length) continue;
-      const allocation = out.get(row.segment) ?? {
+    const aggregates = AGGREGATES.replace(
+      '__WEIGHT_SUMS__',
+      names.map((_, i) => `sum(weights[${i + 1}])::float8`).join(', ') || 'NULL::float8',
+    );
+    // One scan: groups by arm and, for segments, by the whole snapshot (few distinct sets), and every figure is a
+    // count or a sum, so each segment's is the sum over the sets containing it.
+    const rows: KpiRow[] = await this.dataSource.query(
+      `SELECT arm, ${bySegment ? 'segments' : 'NULL::text[] AS segments'}, ${aggregates}
+         FROM experiment_customer_kpis WHERE experiment_id = $1 GROUP BY arm${bySegment ? ', segments' : ''}`,
+      [experiment.id],
+    );
+    const groups = new Map<string | null, Map<string | null, ArmKpis>>();
+    const allocations = new Map<string | null, Allocation>();
+    const add = (segment: string | null, row: KpiRow) => {
+      const group = groups.get(segment) ?? new Map<string | null, ArmKpis>();
+      groups.set(segment, group);
+      const kpis = group.get(row.arm) ?? { ...ZERO };
+      for (const k of Object.keys(ZERO) as (keyof ArmKpis)[]) kpis[k] += Number(row[k] ?? 0);
+      group.set(row.arm, kpis);
+      if (row.weighted < 1) return;
+      const allocation = allocations.get(segment) ?? {
         observed: names.map(() => 0),
         expected: names.map(() => 0),
       };
-      allocation.observed[row.idx - 1] = row.observed;
-      allocation.expected[row.idx - 1] = row.expected;
-      out.set(row.segment, allocation);
+      allocations.set(segment, allocation);
+      const idx = row.arm === null ? -1 : names.indexOf(row.arm);
+      if (idx >= 0) allocation.observed[idx] += row.weighted;
+      names.forEach((_, i) => (allocation.expected[i] += row.weightSums[i] ?? 0));
+    };
+    for (const row of rows) {
+      add(null, row);
+      for (const segment of row.segments ?? []) add(segment, row);
     }
-    return out;
-  }
-
-  /** Exposures, conversions and revenue (Order Completed after assignment, within the window) per arm. */
-  private recipientKpis(experiment: ExperimentRow, bySegment: boolean): Promise<KpiRow[]> {
-    return this.dataSource.query(
-      `WITH c AS (
-         SELECT a.arm, a.segments, count(ev.id) > 0 AS converted,
-                coalesce(sum(CASE WHEN jsonb_typeof(ev.properties -> 'revenue') = 'number'
-                                  THEN (ev.properties ->> 'revenue')::float8 END), 0) AS revenue
-           FROM experiment_assignments a
-           LEFT JOIN events ev
-             ON ev.customer_id = a.customer_id AND ev.type = 'track' AND ev.event = 'Order Completed'
-            AND ev."timestamp" >= a.assigned_at
-            AND ($2::timestamptz IS NULL OR ev."timestamp" >= $2)
-            AND ($3::timestamptz IS NULL OR ev."timestamp" < $3)
-          WHERE a.experiment_id = $1
-          GROUP BY a.customer_id, a.arm, a.segments)
-       SELECT arm, NULL::text AS segment, ${RECIPIENT_AGGREGATES} FROM c GROUP BY arm
-       UNION ALL
-       SELECT arm, seg, ${RECIPIENT_AGGREGATES} FROM c, unnest(c.segments) seg WHERE $4 GROUP BY arm, seg`,
-      [experiment.id, experiment.startAt, experiment.endAt, bySegment],
-    );
-  }
-
-  /**
-   * Sends (messages tagged with the experiment and the customer's arm) and, per person rather than per message,
-   * the recipients among them and the unique openers, clickers and unsubscribers: a customer who opens twice,
-   * or opens two messages, counts once. The experiment's messages (found through messages_experiment_idx,
-   * whose expression statistics also give the planner the row counts it needs for hash joins) are joined once
-   * to their events, and the event flags folded per customer before the per-arm counts.
-   */
-  private messageKpis(experiment: ExperimentRow, bySegment: boolean): Promise<KpiRow[]> {
-    return this.dataSource.query(
-      `WITH s AS (
-         SELECT a.customer_id, a.arm, a.segments, msg.id
-           FROM experiment_assignments a
-           JOIN messages msg
-             ON msg.customer_id = a.customer_id AND msg.status = 'sent'
-            AND msg.context ->> 'experiment' = $2 AND msg.context ->> 'variant' = a.arm
-          WHERE a.experiment_id = $1),
-       f AS (
-         SELECT s.customer_id, bool_or(ev.type = 'open') AS opened, bool_or(ev.type = 'click') AS clicked,
-                bool_or(ev.type = 'unsubscribe') AS unsubscribed
-           FROM s JOIN message_events ev ON ev.message_id = s.id
-          WHERE ev.type IN ('open', 'click', 'unsubscribe')
-          GROUP BY s.customer_id),
-       m AS (
-         SELECT s.arm, s.segments, count(*) AS sends, bool_or(f.opened) AS opened, bool_or(f.clicked) AS clicked,
-                bool_or(f.unsubscribed) AS unsubscribed
-           FROM s LEFT JOIN f ON f.customer_id = s.customer_id
-          GROUP BY s.customer_id, s.arm, s.segments)
-       SELECT arm, NULL::text AS segment, ${MESSAGE_AGGREGATES} FROM m GROUP BY arm
-       UNION ALL
-       SELECT arm, seg, ${MESSAGE_AGGREGATES} FROM m, unnest(m.segments) seg WHERE $3 GROUP BY arm, seg`,
-      [experiment.id, experiment.key, bySegment],
-    );
+    return { groups, allocations };
   }
 
   /** Main effects and interactions of a factorial design on the primary metric's binomial (factorial.ts). */

@@ -20,13 +20,16 @@ import { benchDatabase } from './postgres';
 import { int } from './stats';
 
 export const usage = `experiments [--assignments N=1000000] [--customers N=1000000] [--events N=10000000] [--runs 3]
-         [--seed 42] [--json] [--keep] [--skip-query]
+         [--write-path N=10000] [--seed 42] [--json] [--keep] [--skip-query]
   (a) In-process: assigns N random customer ids with the real assigner (hash-assign.ts, arms 50/30/20) and, in the
   same run, hashes the same ids with bare murmur3 (the floor of any hash assignment); prints both rates, their
   ratio and the allocation error against the weights. Targets: ≥ 200,000 assignments/s, every arm within 0.5 %.
   (b) PostgreSQL: generates customers, their assignments, two experiment messages each and --events message
-  events set-based in a scratch database, then times ExperimentResultsService.results (overall and bySegment)
-  against a bare count(*) of message_events measured in the same run. Target: results < 1 s.`;
+  events set-based in a scratch database (triggers off, as a bulk load), rebuilds the per-customer KPI summary
+  (experiment_customer_kpis_rebuild), then times ExperimentResultsService.results (overall and bySegment) against a
+  bare count(*) of message_events measured in the same run. Target: results < 1 s.
+  (c) Write path: --write-path open events (single-row INSERTs, then 100-row INSERTs) and as many orders
+  (single-row) with the summary's trigger and with it disabled, each in a rolled-back transaction.`;
 
 const TARGET_ASSIGNMENTS_PER_SECOND = 200_000;
 const TARGET_ALLOCATION_ERROR = 0.005;
@@ -163,6 +166,83 @@ async function generate(c: Client, customers: number, events: number, seed: numb
   return performance.now() - started;
 }
 
+interface WritePathFigures {
+  rows: number;
+  /** ms for `rows` rows, [with the summary trigger, with it disabled]. */
+  openSingleRowMs: [number, number];
+  open100RowMs: [number, number];
+  orderSingleRowMs: [number, number];
+}
+
+/**
+ * What the summary's triggers add to the write path: the same inserts timed with the trigger and with it disabled
+ * (ALTER TABLE … DISABLE TRIGGER inside the transaction), foreign keys and every other trigger on in both, each run in
+ * a transaction that is rolled back so the data stays as generated. Best of two alternating runs.
+ */
+async function benchWritePath(c: Client, rows: number, customers: number): Promise<WritePathFigures> {
+  log(
+    `(c) write path: ${int(rows)} open events and ${int(rows)} orders, with and without the summary trigger`,
+  );
+  const messages = 2 * customers;
+  const timed = async (table: string, trigger: string, on: boolean, work: () => Promise<void>) => {
+    await c.query('BEGIN');
+    try {
+      if (!on) await c.query(`ALTER TABLE ${table} DISABLE TRIGGER ${trigger}`);
+      const started = performance.now();
+      await work();
+      return performance.now() - started;
+    } finally {
+      await c.query('ROLLBACK');
+    }
+  };
+  const best = async (
+    table: string,
+    trigger: string,
+    work: () => Promise<void>,
+  ): Promise<[number, number]> => {
+    const out: [number, number] = [Infinity, Infinity];
+    for (let r = 0; r < 2; r++) {
+      out[0] = Math.min(out[0], await timed(table, trigger, true, work));
+      out[1] = Math.min(out[1], await timed(table, trigger, false, work));
+    }
+    return [round(out[0], 1), round(out[1], 1)];
+  };
+  const openSql = `INSERT INTO message_events (message_id, customer_id, type, at)
+    SELECT md5('m:' || m)::uuid, md5('c:' || ((m + 1) / 2))::uuid, 'open', now() FROM generate_series($1::int, $2::int) m`;
+  const message = (i: number) => 1 + ((i * 7919) % messages);
+  const openSingleRowMs = await best('message_events', 'message_events_experiment_kpis_insert', async () => {
+    for (let i = 0; i < rows; i++) await c.query(openSql, [message(i), message(i)]);
+  });
+  const open100RowMs = await best('message_events', 'message_events_experiment_kpis_insert', async () => {
+    for (let i = 0; i < rows; i += 100) {
+      const from = 1 + ((i * 7919) % Math.max(1, messages - 100));
+      await c.query(openSql, [from, from + Math.min(100, rows - i) - 1]);
+    }
+  });
+  const orderSingleRowMs = await best('events', 'events_experiment_kpis', async () => {
+    for (let i = 0; i < rows; i++) {
+      const k = 1 + ((i * 7919) % customers);
+      await c.query(
+        `INSERT INTO events (message_id, customer_id, type, event, properties, "timestamp", received_at)
+         VALUES ('write-path-' || $1::int, md5('c:' || $2::int)::uuid, 'track', 'Order Completed', '{"revenue": 10}', now(), now())`,
+        [i, k],
+      );
+    }
+  });
+  return { rows, openSingleRowMs, open100RowMs, orderSingleRowMs };
+}
+
+function writePathLines(w: WritePathFigures): string[] {
+  const line = (label: string, [on, off]: [number, number]) =>
+    `${label}${on} ms with the summary trigger, ${off} ms without → ` +
+    `+${round(((on - off) / w.rows) * 1000, 1)} µs per row (${round((on / off - 1) * 100, 1)} %)`;
+  return [
+    line(`write: ${int(w.rows)} opens, 1 row/stmt  `, w.openSingleRowMs),
+    line(`write: ${int(w.rows)} opens, 100/stmt    `, w.open100RowMs),
+    line(`write: ${int(w.rows)} orders, 1 row/stmt `, w.orderSingleRowMs),
+  ];
+}
+
 async function timeRuns(runs: number, work: () => Promise<unknown>): Promise<number[]> {
   await work(); // warm-up: the cache state the figures describe is "table recently read"
   const out: number[] = [];
@@ -186,14 +266,19 @@ export async function runExperimentsBench(argv: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       'skip-query': { type: 'boolean', default: false },
+      'write-path': { type: 'string', default: '10000' },
     },
   });
-  const num = (name: 'assignments' | 'customers' | 'events' | 'runs' | 'seed', min: number) => {
+  const num = (
+    name: 'assignments' | 'customers' | 'events' | 'runs' | 'seed' | 'write-path',
+    min: number,
+  ) => {
     const v = Number(String(values[name]).replace(/[_,]/g, ''));
     if (!Number.isInteger(v) || v < min) throw new Error(`--${name} must be an integer ≥ ${min}`);
     return v;
   };
   const runs = num('runs', 1);
+  const writes = num('write-path', 0);
   const loadStart = os.loadavg().map((v) => round(v, 2));
   const assignment = benchAssignment(num('assignments', 1000), runs);
 
@@ -227,6 +312,14 @@ export async function runExperimentsBench(argv: string[]): Promise<number> {
       cleanups.push(() => pg.end());
       log(`(b) generating data (seed ${num('seed', 0)})`);
       const generationMs = await generate(pg, customers, events, num('seed', 0));
+      // the bulk load ran with triggers off (session_replication_role = replica): build the summary from it
+      log('  experiment_customer_kpis_rebuild (the summary the triggers keep; the migration backfill)');
+      const started = performance.now();
+      await pg.query(`SET work_mem = '256MB'`);
+      await pg.query(`SELECT experiment_customer_kpis_rebuild(NULL)`);
+      await pg.query(`RESET work_mem`);
+      await pg.query(`VACUUM ANALYZE experiment_customer_kpis`);
+      const rebuildMs = performance.now() - started;
       await pg.query('CHECKPOINT').catch(() => undefined);
 
       const logger = pino({ level: 'warn' }, pino.destination(2));
@@ -252,6 +345,7 @@ export async function runExperimentsBench(argv: string[]): Promise<number> {
         async () => (sample = await results.results(EXPERIMENT_KEY, false)),
       );
       const bySegment = await timeRuns(runs, () => results.results(EXPERIMENT_KEY, true));
+      const writePath = writes > 0 ? await benchWritePath(pg, writes, customers) : null;
       const sends = sample!.overall.arms.reduce((n, a) => n + a.sends, 0);
       const recipients = sample!.overall.arms.reduce((n, a) => n + a.recipients, 0);
       query = {
@@ -259,12 +353,14 @@ export async function runExperimentsBench(argv: string[]): Promise<number> {
         messages: 2 * customers,
         messageEvents: events,
         generationSeconds: round(generationMs / 1000, 1),
+        summaryRebuildSeconds: round(rebuildMs / 1000, 1),
         countStarMs: baseline,
         resultsMs: overall,
         resultsBySegmentMs: bySegment,
         ratioResultsToCountStar: round(median(overall) / median(baseline), 2),
         ratioBySegmentToCountStar: round(median(bySegment) / median(baseline), 2),
         check: { sends, recipients, verdict: sample!.overall.verdict?.status ?? null },
+        writePath,
       };
     }
   } finally {
@@ -300,6 +396,8 @@ export async function runExperimentsBench(argv: string[]): Promise<number> {
         `count(*) baseline ${(query.countStarMs as number[]).join(' / ')} ms`,
         `results           ${(query.resultsMs as number[]).join(' / ')} ms → ratio to count(*) ${query.ratioResultsToCountStar as number}`,
         `results bySegment ${(query.resultsBySegmentMs as number[]).join(' / ')} ms → ratio ${query.ratioBySegmentToCountStar as number}`,
+        `summary rebuild   ${query.summaryRebuildSeconds as number} s (experiment_customer_kpis from the generated data)`,
+        ...(query.writePath ? writePathLines(query.writePath as WritePathFigures) : []),
         `check             ${JSON.stringify(query.check)}`,
         `results target    < ${TARGET_RESULTS_MS} ms (median): ${queryOk ? 'met' : 'NOT met'}`,
       );
