@@ -19,7 +19,7 @@ import { benchDatabase, query } from './postgres';
 import { int, ms, summarize } from './stats';
 
 export const usage = `send [--messages N=20000] [--enqueue-batch 200] [--json]
-  N messages queued through the outbox (MessagesService.enqueue, one transaction per batch) and sent by the real
+  N messages queued through the outbox (MessagesService.enqueueMany, one transaction per batch) and sent by the real
   sender worker (guards, render, tracking, SMTP pool of 5) to a local smtp-server sink in a child process; prints
   messages/s, p50/p99 enqueue-to-accepted latency and the ratio to bare nodemailer (same pool, same sink, the same
   HTML rendered once) measured in the same run. Checks that every message arrived exactly once.`;
@@ -264,15 +264,17 @@ export async function runSendBench(argv: string[]): Promise<number> {
     for (let from = 0; from < messages; from += enqueueBatch) {
       const ids: string[] = [];
       await tx.run(async (m) => {
-        for (const customerId of customerIds.slice(from, from + enqueueBatch)) {
-          const { id } = await outbox.enqueue(m, {
+        const rows = await outbox.enqueueMany(
+          m,
+          customerIds.slice(from, from + enqueueBatch).map((customerId) => ({
             customerId,
             templateId: template.id,
             templateVersion: template.version,
+            idempotencyKey: `bench:${customerId}`,
             context: { event: { products: PRODUCTS } },
-          });
-          ids.push(id);
-        }
+          })),
+        );
+        for (const row of rows) ids.push(row!.id);
       });
       const committed = Date.now();
       for (const id of ids) enqueuedAt.set(id, committed);
