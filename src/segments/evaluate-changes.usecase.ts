@@ -14,7 +14,8 @@ export const CLAIM = 500;
  * Incremental evaluation: claims customers whose facts changed (FOR UPDATE SKIP LOCKED, so any number of workers
  * can drain the queue), evaluates every active segment for them with json-rules-engine, and commits the membership
  * changes and their transitions in the same transaction as the claim. Latency is mostly round trips on a busy
- * machine, so a claim takes three statements: the claim with the active segments, the facts, and the changes.
+ * machine, so a claim takes three statements: the claim with the active segments, the facts, and the changes; and
+ * its commit does not wait for the WAL flush (see executeOnce).
  */
 @Injectable()
 export class EvaluateChangesUseCase {
@@ -26,13 +27,19 @@ export class EvaluateChangesUseCase {
   /** Processes one claim; returns how many customers it evaluated (0 when the queue is empty). */
   async executeOnce(): Promise<number> {
     return this.tx.run(async (manager) => {
+      // synchronous_commit off for this transaction only (set_config(…, true) is SET LOCAL, here without a round
+      // trip of its own): the commit no longer waits for the WAL flush, measured at 8 ms p50 and more under I/O
+      // load. A crash can lose only the last such commits, each as a whole — the claim's DELETE with the
+      // memberships and transitions it wrote — so those customers are still queued and get evaluated again; and
+      // any later synchronous commit (a journey acting on a transition) flushes the WAL up to it first.
       const [{ claimed, segments }]: { claimed: string[] | null; segments: SegmentRow[] | null }[] =
         await manager.query(
           `WITH claimed AS (
              DELETE FROM customer_changes WHERE customer_id IN (
                SELECT customer_id FROM customer_changes ORDER BY changed_at LIMIT ${CLAIM} FOR UPDATE SKIP LOCKED)
              RETURNING customer_id)
-           SELECT (SELECT array_agg(customer_id)::text[] FROM claimed) AS claimed,
+           SELECT set_config('synchronous_commit', 'off', true) AS synchronous_commit,
+                  (SELECT array_agg(customer_id)::text[] FROM claimed) AS claimed,
                   CASE WHEN EXISTS (SELECT 1 FROM claimed) THEN (
                     SELECT json_agg(json_build_object('id', id, 'key', key, 'version', version, 'rules', rules,
                                                       'minDwellSeconds', min_dwell_seconds))
