@@ -5,7 +5,7 @@ import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.token';
 import { CUSTOMER_CHANGES_CHANNEL } from '../ingestion/message';
 import { QueueDrainer } from '../scheduler/queue-drainer';
-import { CLAIM, EvaluateChangesUseCase } from './evaluate-changes.usecase';
+import { EvaluateChangesUseCase } from './evaluate-changes.usecase';
 
 /** Drains the customer_changes queue on processes with the `worker` role. */
 @Injectable()
@@ -24,12 +24,7 @@ export class SegmentWorker implements OnApplicationBootstrap, OnApplicationShutd
       databaseUrl: this.config.databaseUrl!,
       channel: CUSTOMER_CHANGES_CHANNEL,
       pollMs: 2000,
-      // A claim smaller than a full batch emptied the queue: report it empty rather than pay one more claim
-      // transaction; anything queued meanwhile was announced by a notification, which schedules another pass.
-      drainOnce: async () => {
-        const n = await this.evaluate.executeOnce();
-        return n < CLAIM ? 0 : n;
-      },
+      drainOnce: () => this.evaluate.executeOnce(),
       logger: this.logger,
       name: 'segments',
     });
