@@ -15,9 +15,12 @@ export interface RefreshResult {
 }
 
 /**
- * Full refresh: one SQL statement computes the segment over all customers, applies the difference to the
- * membership table and records entered/exited transitions. An exit is only recorded once the customer has been
- * in the segment for its minimum dwell time, so members do not flap on every event.
+ * Full refresh in two statements. First the target set is computed by a plain query into a temporary table
+ * (`CREATE TEMP TABLE … AS`): PostgreSQL plans that with parallel workers, which it never does for a statement whose
+ * `WITH` clause writes. Then one statement applies the difference to the membership table and records the
+ * entered/exited transitions (ordinary INSERTs, so statement triggers on segment_transitions fire). An exit is only
+ * recorded once the customer has been in the segment for its minimum dwell time, so members do not flap on every
+ * event.
  */
 @Injectable()
 export class RefreshSegmentUseCase {
@@ -30,7 +33,6 @@ export class RefreshSegmentUseCase {
     const started = Date.now();
     const now = this.clock.now();
     const { sql, params } = compileSegmentSql(segment.rules, { now });
-    const n = params.length;
     return this.tx.run(async (manager) => {
       const [{ locked }] = await manager.query(
         `SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked`,
@@ -38,29 +40,36 @@ export class RefreshSegmentUseCase {
       );
       if (!locked) return { segment: segment.key, members: 0, entered: 0, exited: 0, ms: 0, ran: false };
       for (const setting of FULL_REFRESH_SETTINGS) await manager.query(setting);
+      // Dropped at the end of the transaction, committed or not; one refresh per transaction, so the name is free.
+      await manager.query(`CREATE TEMP TABLE ${TARGET} ON COMMIT DROP AS ${sql}`, params);
+      await manager.query(`ANALYZE ${TARGET}`);
       const [row] = await manager.query(
-        `WITH target AS MATERIALIZED (${sql}),
-         entered AS (
+        `WITH entered AS (
            INSERT INTO segment_memberships (segment_id, customer_id, entered_at)
-           SELECT $${n + 1}::uuid, t.customer_id, $${n + 2}::timestamptz FROM target t
+           SELECT $1::uuid, t.customer_id, $2::timestamptz FROM ${TARGET} t
+            WHERE NOT EXISTS (
+              SELECT 1 FROM segment_memberships m WHERE m.segment_id = $1::uuid AND m.customer_id = t.customer_id)
            ON CONFLICT DO NOTHING RETURNING customer_id),
          exited AS (
            DELETE FROM segment_memberships m
-            WHERE m.segment_id = $${n + 1}::uuid
-              AND m.entered_at <= $${n + 2}::timestamptz - make_interval(secs => $${n + 4}::int)
-              AND NOT EXISTS (SELECT 1 FROM target t WHERE t.customer_id = m.customer_id)
+            WHERE m.segment_id = $1::uuid
+              AND m.entered_at <= $2::timestamptz - make_interval(secs => $4::int)
+              AND NOT EXISTS (SELECT 1 FROM ${TARGET} t WHERE t.customer_id = m.customer_id)
            RETURNING customer_id),
          transitions AS (
            INSERT INTO segment_transitions (segment_id, customer_id, kind, segment_version, at)
-           SELECT $${n + 1}::uuid, customer_id, 'entered', $${n + 3}::int, $${n + 2}::timestamptz FROM entered
+           SELECT $1::uuid, customer_id, 'entered', $3::int, $2::timestamptz FROM entered
            UNION ALL
-           SELECT $${n + 1}::uuid, customer_id, 'exited', $${n + 3}::int, $${n + 2}::timestamptz FROM exited)
-         SELECT (SELECT count(*) FROM target)::int AS members, (SELECT count(*) FROM entered)::int AS entered,
+           SELECT $1::uuid, customer_id, 'exited', $3::int, $2::timestamptz FROM exited)
+         SELECT (SELECT count(*) FROM ${TARGET})::int AS members, (SELECT count(*) FROM entered)::int AS entered,
                 (SELECT count(*) FROM exited)::int AS exited`,
-        [...params, segment.id, now, segment.version, segment.minDwellSeconds],
+        [segment.id, now, segment.version, segment.minDwellSeconds],
       );
       await manager.query(`UPDATE segments SET refreshed_at = $2 WHERE id = $1`, [segment.id, now]);
       return { segment: segment.key, ...row, ms: Date.now() - started, ran: true };
     });
   }
 }
+
+/** The temporary table holding the customers a refresh's definition matches. */
+const TARGET = 'segment_refresh_target';
