@@ -1,11 +1,12 @@
 import type { EntityManager } from 'typeorm';
 import { CUSTOMER_CHANGES_CHANNEL } from '../ingestion/message';
-import { recomputeStats } from '../ingestion/ingest-messages.usecase';
 
 /**
  * Records an email event the server observed itself (`Unsubscribed`, `Email Bounced`, `Email Opened`, …) as a
- * customer track event, the way ingestion would: idempotent on `messageId`, customer_stats rebuilt for the customer,
- * and the customer queued for incremental segment evaluation. Returns false when the messageId was already stored.
+ * customer track event, the way ingestion would: idempotent on `messageId`, customer_stats brought up to date and
+ * the customer queued for incremental segment evaluation, in one statement. These events are never orders, so the
+ * stats change is a delta (seen times, counters) rather than a rebuild from the event log.
+ * Returns false when the messageId was already stored.
  */
 export async function recordCustomerEvent(
   manager: EntityManager,
@@ -15,19 +16,29 @@ export async function recordCustomerEvent(
   properties: Record<string, unknown>,
   at: Date,
 ): Promise<boolean> {
-  const rows: unknown[] = await manager.query(
-    `INSERT INTO events (message_id, customer_id, type, event, properties, "timestamp", received_at, context)
-     VALUES ($1, $2, 'track', $3, $4, $5, $5, '{"library":{"name":"waymark-messaging"}}')
-     ON CONFLICT (message_id) DO NOTHING RETURNING id`,
+  const [{ inserted }] = await manager.query(
+    `WITH ev AS (
+       INSERT INTO events (message_id, customer_id, type, event, properties, "timestamp", received_at, context)
+       VALUES ($1, $2, 'track', $3, $4, $5, $5, '{"library":{"name":"waymark-messaging"}}')
+       ON CONFLICT (message_id) DO NOTHING RETURNING customer_id),
+     stats AS (
+       INSERT INTO customer_stats AS s (customer_id, first_seen_at, last_seen_at, events_count, event_counts, updated_at)
+       SELECT customer_id, $5, $5, 1, jsonb_build_object($3::text, 1), $5 FROM ev
+       ON CONFLICT (customer_id) DO UPDATE SET
+         first_seen_at = LEAST(s.first_seen_at, EXCLUDED.first_seen_at),
+         last_seen_at = GREATEST(s.last_seen_at, EXCLUDED.last_seen_at),
+         events_count = s.events_count + 1,
+         event_counts = s.event_counts || jsonb_build_object($3::text, coalesce((s.event_counts ->> $3::text)::int, 0) + 1),
+         updated_at = EXCLUDED.updated_at
+       RETURNING 1),
+     queued AS (
+       INSERT INTO customer_changes (customer_id, changed_at) SELECT customer_id, $5 FROM ev
+       ON CONFLICT (customer_id) DO UPDATE SET changed_at = EXCLUDED.changed_at
+       RETURNING 1)
+     SELECT (SELECT count(*) FROM ev)::int AS inserted, (SELECT count(*) FROM stats) + (SELECT count(*) FROM queued) AS written`,
     [messageId, customerId, event, properties, at],
   );
-  if (!rows.length) return false;
-  await recomputeStats(manager, [customerId], at);
-  await manager.query(
-    `INSERT INTO customer_changes (customer_id, changed_at) VALUES ($1, $2)
-     ON CONFLICT (customer_id) DO UPDATE SET changed_at = EXCLUDED.changed_at`,
-    [customerId, at],
-  );
+  if (!inserted) return false;
   await manager.query(`SELECT pg_notify('${CUSTOMER_CHANGES_CHANNEL}', '')`);
   return true;
 }

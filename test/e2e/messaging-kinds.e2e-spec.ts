@@ -1,3 +1,4 @@
+import { recomputeStats } from '../../src/ingestion/ingest-messages.usecase';
 import { Clock } from '../../src/database/clock';
 import { TransactionService } from '../../src/database/transaction.service';
 import { EnqueueInput, MessagesService } from '../../src/messaging/messages.service';
@@ -232,10 +233,19 @@ describe('messaging: message kinds, per-journey caps, Email Sent events', () => 
       kind: 'marketing',
     });
     expect(new Date(events[0].timestamp).toISOString()).toBe((await message(id)).sentAt);
-    const [stats] = await t.db.query(`SELECT event_counts FROM customer_stats WHERE customer_id = $1`, [
+    const statsColumns = `first_seen_at, last_seen_at, orders_count, revenue_total, events_count, event_counts`;
+    const [stats] = await t.db.query(`SELECT ${statsColumns} FROM customer_stats WHERE customer_id = $1`, [
       await customerId('ev-sue'),
     ]);
     expect(stats.event_counts['Email Sent']).toBe(1);
+    // The delta written with the event equals a rebuild of the stats from the whole event log.
+    await t.db.transaction(async (m) => {
+      await recomputeStats(m, [await customerId('ev-sue')], new Date());
+      const [rebuilt] = await m.query(`SELECT ${statsColumns} FROM customer_stats WHERE customer_id = $1`, [
+        await customerId('ev-sue'),
+      ]);
+      expect(rebuilt).toEqual(stats);
+    });
     const none = await t.db.query(`SELECT 1 FROM events WHERE customer_id = $1 AND event = 'Email Sent'`, [
       await customerId('ev-no'),
     ]);
