@@ -1,8 +1,8 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { freePort, MAIN, ROOT } from '../setup/child-server';
 
 /**
  * The real server as a user runs it: `node dist/src/main.js` with no DATABASE_URL, so it initialises, starts,
@@ -10,8 +10,6 @@ import * as path from 'node:path';
  */
 jest.setTimeout(120_000);
 
-const ROOT = path.resolve(__dirname, '../..');
-const MAIN = path.join(ROOT, 'dist/src/main.js');
 const IMPORT = path.join(ROOT, 'dist/src/cli/import.js');
 const MIGRATE = path.join(ROOT, 'dist/src/cli/migrate.js');
 const FIXTURE = path.join(ROOT, 'test/fixtures/customers-one-bad-row.csv');
@@ -33,17 +31,6 @@ function cli(
         resolve({ code: error ? Number((error as { code?: number }).code ?? -1) : 0, stdout, stderr }),
     ),
   );
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** A zombie (exited, not yet reaped by its parent or init) counts as gone. */

@@ -95,13 +95,9 @@ export class EnrolCustomerUseCase {
       const before = previous.get(keyOf(e));
       if (before && policy.policy !== 'always') {
         const cooldownMs =
-          policy.policy === 'cooldown' ? (parseDuration(policy.cooldown ?? '0s') ?? 0) : null;
-        if (cooldownMs === null) {
-          results[i] = { enrolled: false, reason: 'entered before (re-entry: once)' };
-          continue;
-        }
+          policy.policy === 'cooldown' ? (parseDuration(policy.cooldown ?? '0s') ?? 0) : Infinity;
         if (e.command.at.getTime() - before.getTime() < cooldownMs) {
-          results[i] = { enrolled: false, reason: `entered within the cooldown (${policy.cooldown})` };
+          results[i] = { enrolled: false, reason: refusal(e.version) };
           continue;
         }
       }
@@ -146,7 +142,7 @@ function policyOf(version: PublishedVersion) {
   return version.definition.reentry ?? { policy: 'once' as const };
 }
 
-/** Why a second entry for the same key in one call does not start a run: the first one just did (or was refused). */
+/** Why the re-entry policy refuses an entry: a run entered before (once) or within the cooldown. */
 function refusal(version: PublishedVersion): string {
   const policy = policyOf(version);
   return policy.policy === 'once'
