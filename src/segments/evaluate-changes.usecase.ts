@@ -110,7 +110,10 @@ function mergeNeeds(segments: SegmentRow[], now: Date): { names: string[]; since
 /**
  * Writes entered/exited memberships and their transitions in one statement. The transitions are the statement's
  * main INSERT, so segment_transitions' statement triggers fire as for any insert; an entered and an exited pair
- * never name the same membership, so the membership INSERT and DELETE do not overlap.
+ * never name the same membership, so the membership INSERT and DELETE do not overlap. A transition is logged only
+ * for a membership that this statement really inserted or deleted: the log has no foreign keys of its own, and a
+ * membership a concurrent refresh already wrote (or a customer erased meanwhile) must not be logged twice or
+ * outlive its customer.
  */
 export async function applyTransitions(
   manager: EntityManager,
@@ -124,15 +127,19 @@ export async function applyTransitions(
   ];
   if (!all.length) return;
   await manager.query(
-    `WITH entered AS (
+    `WITH t AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[]) AS t(s, c, v, k)),
+     entered AS (
        INSERT INTO segment_memberships (segment_id, customer_id, entered_at)
-       SELECT s, c, $5::timestamptz FROM unnest($1::uuid[], $2::uuid[], $4::text[]) AS t(s, c, k)
-        WHERE t.k = 'entered' ON CONFLICT DO NOTHING),
+       SELECT s, c, $5::timestamptz FROM t WHERE t.k = 'entered'
+       ON CONFLICT DO NOTHING RETURNING segment_id, customer_id),
      exited AS (
-       DELETE FROM segment_memberships m USING unnest($1::uuid[], $2::uuid[], $4::text[]) AS t(s, c, k)
-        WHERE t.k = 'exited' AND m.segment_id = t.s AND m.customer_id = t.c)
+       DELETE FROM segment_memberships m USING t
+        WHERE t.k = 'exited' AND m.segment_id = t.s AND m.customer_id = t.c
+       RETURNING m.segment_id, m.customer_id)
      INSERT INTO segment_transitions (segment_id, customer_id, segment_version, kind, at)
-     SELECT *, $5::timestamptz FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[])`,
+     SELECT t.s, t.c, t.v, t.k, $5::timestamptz FROM t
+      WHERE (t.k = 'entered' AND EXISTS (SELECT 1 FROM entered e WHERE e.segment_id = t.s AND e.customer_id = t.c))
+         OR (t.k = 'exited' AND EXISTS (SELECT 1 FROM exited x WHERE x.segment_id = t.s AND x.customer_id = t.c))`,
     [all.map((a) => a[0]), all.map((a) => a[1]), all.map((a) => a[2]), all.map((a) => a[3]), now],
   );
 }
