@@ -9,6 +9,7 @@ import { MessagingKinds1763900007000 } from './1763900007000-messaging-kinds';
 import { ExperimentsWinnerPolicy1763900008000 } from './1763900008000-experiments-winner-policy';
 import { ExperimentKpis1763900009000 } from './1763900009000-experiment-kpis';
 import { SegmentTransitionsLog1763900011000 } from './1763900011000-segment-transitions-log';
+import { EventsWindowIndex1763900012000 } from './1763900012000-events-window-index';
 
 /** Every migration, in order; the data source runs them at start-up and `npm run migrate` runs them alone. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   ExperimentsWinnerPolicy1763900008000,
   ExperimentKpis1763900009000,
   SegmentTransitionsLog1763900011000,
+  EventsWindowIndex1763900012000,
 ];
