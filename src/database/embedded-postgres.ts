@@ -5,6 +5,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { embeddedPostgresSettings, settingsArguments } from './embedded-postgres-settings';
 
 const run = promisify(execFile);
 
@@ -62,7 +63,7 @@ export async function startEmbeddedPostgres(home: string, log: Log): Promise<Emb
     '-l',
     path.join(dataDir, 'postgres.log'),
     '-o',
-    `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`,
+    `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' ${settingsArguments(embeddedPostgresSettings(os.totalmem()))}`,
   ]);
   fs.writeFileSync(ownerFile, String(process.pid));
   log(`embedded PostgreSQL started on 127.0.0.1:${port} (data in ${dataDir})`);
