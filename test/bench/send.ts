@@ -24,7 +24,9 @@ export const usage = `send [--messages N=50000] [--enqueue-batch 200] [--json]
   sender worker (guards, render of a promo with a product loop and two dynamic content blocks, tracking, SMTP pool
   of 5) to a local smtp-server sink in a child process; prints messages/s, p50/p99 enqueue-to-accepted latency, and
   measured in the same run: bare nodemailer (same pool, same sink, the same HTML rendered once) and bare liquidjs
-  (the same template parsed once, rendered N times). Checks that every message arrived exactly once.`;
+  (the same template parsed once, rendered N times), and CPU time per message of the sender process and of bare
+  nodemailer. Checks that every message arrived exactly once. SENDER_NODE_OPTIONS: extra node flags for the sender
+  process (e.g. --cpu-prof).`;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
