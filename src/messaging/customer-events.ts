@@ -42,3 +42,36 @@ export async function recordCustomerEvent(
   await manager.query(`SELECT pg_notify('${CUSTOMER_CHANGES_CHANNEL}', '')`);
   return true;
 }
+
+/**
+ * `recordCustomerEvent` for many events of one name in the same statement: CTEs to append to a `WITH` whose CTE
+ * `source` yields (message_id, customer_id, properties). `event` and `at` are SQL expressions (parameters). The CTE
+ * `ev` holds the customers of the events actually inserted (one row each); `notified` calls pg_notify when any was.
+ * Stats and queue rows are written once per customer (a statement may not upsert the same row twice).
+ */
+export function customerEventsCtes(source: string, event: string, at: string): string {
+  return `ev AS (
+       INSERT INTO events (message_id, customer_id, type, event, properties, "timestamp", received_at, context)
+       SELECT message_id, customer_id, 'track', ${event}, properties, ${at}, ${at}, '{"library":{"name":"waymark-messaging"}}'
+         FROM ${source}
+       ON CONFLICT (message_id) DO NOTHING RETURNING customer_id),
+     -- in customer order, as every writer of these rows takes their locks
+     per_customer AS (SELECT customer_id, count(*)::int AS n FROM ev GROUP BY customer_id ORDER BY customer_id),
+     stats AS (
+       INSERT INTO customer_stats AS s (customer_id, first_seen_at, last_seen_at, events_count, event_counts, updated_at)
+       SELECT customer_id, ${at}, ${at}, n, jsonb_build_object(${event}::text, n), ${at} FROM per_customer
+       ON CONFLICT (customer_id) DO UPDATE SET
+         first_seen_at = LEAST(s.first_seen_at, EXCLUDED.first_seen_at),
+         last_seen_at = GREATEST(s.last_seen_at, EXCLUDED.last_seen_at),
+         events_count = s.events_count + EXCLUDED.events_count,
+         event_counts = s.event_counts || jsonb_build_object(${event}::text,
+           coalesce((s.event_counts ->> ${event}::text)::int, 0) + EXCLUDED.events_count),
+         updated_at = EXCLUDED.updated_at
+       RETURNING 1),
+     queued AS (
+       INSERT INTO customer_changes (customer_id, changed_at) SELECT customer_id, ${at} FROM per_customer
+       ON CONFLICT (customer_id) DO UPDATE SET changed_at = EXCLUDED.changed_at
+       RETURNING 1),
+     notified AS (
+       SELECT pg_notify('${CUSTOMER_CHANGES_CHANNEL}', '') FROM (SELECT 1 FROM ev LIMIT 1) one)`;
+}

@@ -7,6 +7,8 @@ import { LinkSigner } from './link-signer';
 import { MailTransport } from './mail-transport';
 import { MessagesController } from './messages.controller';
 import { MessagesService } from './messages.service';
+import { BatchGuard } from './batch-guard';
+import { SentRecorder } from './sent-recorder';
 import { SendMessagesUseCase } from './send-messages.usecase';
 import { SenderWorker } from './sender-worker';
 import { SuppressionsController } from './suppressions.controller';
@@ -39,6 +41,8 @@ import { ViewInBrowserUseCase } from './view-in-browser.usecase';
     MessagesService,
     SuppressionsService,
     SendMessagesUseCase,
+    BatchGuard,
+    SentRecorder,
     SenderWorker,
     MailTransport,
     LinkSigner,

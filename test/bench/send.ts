@@ -4,7 +4,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Liquid } from 'liquidjs';
 import * as nodemailer from 'nodemailer';
 import pino from 'pino';
 import { SMTPServer } from 'smtp-server';
@@ -16,44 +15,20 @@ import { TemplatesService } from '../../src/content/templates.service';
 import { TransactionService } from '../../src/database/transaction.service';
 import { MessagesService } from '../../src/messaging/messages.service';
 import { benchDatabase, query } from './postgres';
+import { cpuMs, startSenderProcess } from './send-worker';
+import { bareLiquidRate, bareSample, benchCustomer, PRODUCTS, TEMPLATE } from './send-template';
 import { int, ms, summarize } from './stats';
 
-export const usage = `send [--messages N=20000] [--enqueue-batch 200] [--json]
+export const usage = `send [--messages N=50000] [--enqueue-batch 200] [--json]
   N messages queued through the outbox (MessagesService.enqueueMany, one transaction per batch) and sent by the real
-  sender worker (guards, render, tracking, SMTP pool of 5) to a local smtp-server sink in a child process; prints
-  messages/s, p50/p99 enqueue-to-accepted latency and the ratio to bare nodemailer (same pool, same sink, the same
-  HTML rendered once) measured in the same run. Checks that every message arrived exactly once.`;
+  sender worker (guards, render of a promo with a product loop and two dynamic content blocks, tracking, SMTP pool
+  of 5) to a local smtp-server sink in a child process; prints messages/s, p50/p99 enqueue-to-accepted latency, and
+  measured in the same run: bare nodemailer (same pool, same sink, the same HTML rendered once) and bare liquidjs
+  (the same template parsed once, rendered N times), and CPU time per message of the sender process and of bare
+  nodemailer. Checks that every message arrived exactly once. SENDER_NODE_OPTIONS: extra node flags for the sender
+  process (e.g. --cpu-prof).`;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
-
-/** A promo email: a product loop, filters, personal greeting, tracked links and the links a recipient needs. */
-const TEMPLATE = {
-  subject: '{{ customer.traits.firstName | default: "Hello" }}, {{ event.products | size }} picks for you',
-  html: `<html><body style="font-family:sans-serif">
-<table width="600" align="center" cellpadding="0" cellspacing="0">
-  <tr><td><h1>Hi {{ customer.traits.firstName | default: "there" }},</h1>
-  <p>We picked these for you this week{% if customer.traits.city %} in {{ customer.traits.city }}{% endif %}.</p></td></tr>
-  {% for p in event.products %}
-  <tr><td style="padding:12px 0;border-bottom:1px solid #eee">
-    <a href="https://shop.example.com/p/{{ p.sku }}?ref=email"><strong>{{ p.name | escape }}</strong></a>
-    <div>{{ p.price | times: 1.0 | round: 2 }} {{ p.currency | upcase }}{% if p.sale %} <em>on sale</em>{% endif %}</div>
-  </td></tr>
-  {% endfor %}
-  <tr><td style="padding:24px 0"><a href="https://shop.example.com/new?ref=email">See everything new</a></td></tr>
-  <tr><td style="font-size:12px;color:#888">
-    <a href="{{ links.viewInBrowser }}">View in browser</a> ·
-    <a href="{{ links.preferences }}">Preferences</a> ·
-    <a href="{{ links.unsubscribe }}">Unsubscribe</a>
-  </td></tr>
-</table></body></html>`,
-};
-const PRODUCTS = Array.from({ length: 4 }, (_, i) => ({
-  sku: `SKU-${1000 + i}`,
-  name: `Product ${i} & friends`,
-  price: 19.5 + i * 10,
-  currency: 'eur',
-  sale: i % 2 === 0,
-}));
 
 interface SinkReport {
   /** Message-ID → accept time(s) (Date.now() in the sink process). */
@@ -171,7 +146,7 @@ export async function runSendBench(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      messages: { type: 'string', default: '20000' },
+      messages: { type: 'string', default: '50000' },
       'enqueue-batch': { type: 'string', default: '200' },
       json: { type: 'boolean', default: false },
     },
@@ -200,26 +175,17 @@ export async function runSendBench(argv: string[]): Promise<number> {
     cleanups.push(async () => fs.rmSync(home, { recursive: true, force: true }));
     const loadBefore = os.loadavg()[0];
 
-    // The baseline sends the HTML the template renders to (for the first customer), once rendered.
-    const context = {
-      customer: { traits: { firstName: 'Ada', city: 'Lyon' } },
-      event: { products: PRODUCTS },
-      links: {
-        viewInBrowser: 'https://mail.bench.test/v/x',
-        preferences: 'https://mail.bench.test/p/x',
-        unsubscribe: 'https://mail.bench.test/u/x',
-      },
-    };
-    const liquid = new Liquid();
-    const bareHtml = liquid.parseAndRenderSync(TEMPLATE.html, context) as string;
-    const bareSubject = liquid.parseAndRenderSync(TEMPLATE.subject, context) as string;
+    log(`bare liquidjs: the template parsed once, subject and HTML rendered ${int(messages)} times`);
+    const liquid = bareLiquidRate(messages);
+    const sample = bareSample();
     log(`bare baseline: nodemailer pool (5 connections) → sink, ${int(messages)} messages`);
-    const bare = await bareBaseline(sink, messages, bareHtml, bareSubject);
+    const bareCpuStart = cpuMs();
+    const bare = await bareBaseline(sink, messages, sample.html, sample.subject);
+    const bareCpuMs = cpuMs() - bareCpuStart;
 
-    const config = loadConfig({
+    const env = {
       DATABASE_URL: db.url,
       WAYMARK_HOME: home,
-      WAYMARK_ROLES: 'worker',
       // set, so the server does not generate and print one
       ADMIN_API_KEY: `bench-admin-${randomUUID()}`,
       SMTP_URL: sink.url,
@@ -227,8 +193,9 @@ export async function runSendBench(argv: string[]): Promise<number> {
       QUIET_HOURS: 'off',
       FREQUENCY_CAP: '1000/1d',
       LOG_LEVEL: 'warn',
-    });
-    const app = await createApp(config, pino({ level: 'warn' }));
+    };
+    // This process only queues (the api role: no workers); the server's worker role runs in its own process.
+    const app = await createApp(loadConfig({ ...env, WAYMARK_ROLES: 'api' }), pino({ level: 'warn' }));
     await app.init();
     cleanups.push(() => app.close());
     const dataSource = app.get(DataSource);
@@ -238,28 +205,55 @@ export async function runSendBench(argv: string[]): Promise<number> {
         name: 'Bench promo',
         subject: TEMPLATE.subject,
         html: TEMPLATE.html,
+        blocks: TEMPLATE.blocks,
         from: 'Shop <shop@example.com>',
       }),
       undefined,
     );
     const customerIds = Array.from({ length: messages }, () => randomUUID());
-    await query(db.url, (c) =>
-      c.query(
+    const people = customerIds.map((_, i) => benchCustomer(i + 1));
+    await query(db.url, async (c) => {
+      await c.query(
         `INSERT INTO customers (id, external_id, email, traits, marketing_consent, consent_source, consent_at)
-         SELECT id, 'bench-' || n, 'bench-' || n || '@example.test',
-                jsonb_build_object('firstName', 'Customer ' || n, 'city', 'Lyon'), true, 'identify', now()
-           FROM unnest($1::uuid[]) WITH ORDINALITY AS u(id, n)`,
-        [customerIds],
-      ),
+         SELECT id, 'bench-' || n, 'bench-' || n || '@example.test', traits, true, 'identify', now()
+           FROM unnest($1::uuid[], $2::jsonb[]) WITH ORDINALITY AS u(id, traits, n)`,
+        [customerIds, people.map((p) => JSON.stringify({ ...p.traits, tier: p.vip ? 'vip' : 'regular' }))],
+      );
+      await c.query(
+        `INSERT INTO customer_stats (customer_id, orders_count, revenue_total, events_count)
+         SELECT id, orders, orders * 42.5, orders FROM unnest($1::uuid[], $2::int[]) AS u(id, orders)`,
+        [customerIds, people.map((p) => p.ordersCount)],
+      );
+      // The VIP segment's rule matches the members written here, so the segment worker keeps them.
+      const [{ id: vip }] = (
+        await c.query(
+          `INSERT INTO segments (key, name, rules)
+           VALUES ('vip', 'VIP', '{"all":[{"fact":"traits","path":"$.tier","operator":"equal","value":"vip"}]}')
+           RETURNING id`,
+        )
+      ).rows;
+      await c.query(
+        `INSERT INTO segment_versions (segment_id, version, rules) SELECT id, 1, rules FROM segments`,
+      );
+      await c.query(
+        `INSERT INTO segment_memberships (segment_id, customer_id, entered_at)
+         SELECT $1, id, now() FROM unnest($2::uuid[]) AS u(id)`,
+        [vip, customerIds.filter((_, i) => people[i].vip)],
+      );
+    });
+    await query(db.url, (c) =>
+      c.query('ANALYZE customers; ANALYZE customer_stats; ANALYZE segment_memberships'),
     );
-    await query(db.url, (c) => c.query('ANALYZE customers'));
+    const sender = await startSenderProcess({ ...env, WAYMARK_ROLES: 'worker' });
+    cleanups.push(sender.stop);
 
     log(
-      `outbox: ${int(messages)} messages enqueued in batches of ${enqueueBatch}, the sender worker running`,
+      `outbox: ${int(messages)} messages enqueued in batches of ${enqueueBatch}, the sender worker running in its own process`,
     );
     const tx = app.get(TransactionService);
     const outbox = app.get(MessagesService);
     const enqueuedAt = new Map<string, number>();
+    const senderCpuStart = await sender.cpuMs();
     const started = Date.now();
     for (let from = 0; from < messages; from += enqueueBatch) {
       const ids: string[] = [];
@@ -281,6 +275,7 @@ export async function runSendBench(argv: string[]): Promise<number> {
     }
     const enqueueSeconds = (Date.now() - started) / 1000;
     const accepted = await collect(sink, messages, 30_000);
+    const senderCpuMs = (await sender.cpuMs()) - senderCpuStart;
     const finished = accepted.reduce((max, [, at]) => Math.max(max, at), started);
     const seconds = (finished - started) / 1000;
 
@@ -322,6 +317,10 @@ export async function runSendBench(argv: string[]): Promise<number> {
       latencyMs: { p50: round(l.p50, 1), p99: round(l.p99, 1), max: round(l.max, 1) },
       bare: { seconds: round(bare.seconds, 2), messagesPerSecond: Math.round(bare.perSecond) },
       ratioToBare: round(perSecond / bare.perSecond, 3),
+      // CPU time per message: robust where the wall clock is not (other jobs on the machine)
+      cpuPerMessageMs: { sender: round(senderCpuMs / messages, 3), bare: round(bareCpuMs / messages, 3) },
+      bareLiquid: { seconds: round(liquid.seconds, 2), rendersPerSecond: Math.round(liquid.perSecond) },
+      ratioToBareLiquid: round(perSecond / liquid.perSecond, 3),
       received: accepted.length,
       duplicates: twice,
       missing,
@@ -339,6 +338,10 @@ export async function runSendBench(argv: string[]): Promise<number> {
             `enqueue→accepted  p50 ${ms(l.p50)}  p99 ${ms(l.p99)}  max ${ms(l.max)}`,
             `bare nodemailer   ${int(bare.perSecond)} messages/s (${summary.bare.seconds} s, same pool and sink)`,
             `ratio to bare     ${summary.ratioToBare}`,
+            `CPU per message   sender process ${summary.cpuPerMessageMs.sender} ms, bare nodemailer ` +
+              `${summary.cpuPerMessageMs.bare} ms (ratio ${round(bareCpuMs / senderCpuMs, 3)})`,
+            `bare liquidjs     ${int(liquid.perSecond)} renders/s (subject + HTML, parsed once, ${summary.bareLiquid.seconds} s)` +
+              ` → ratio ${summary.ratioToBareLiquid}`,
             `delivery check    ${problems.length ? 'FAILED' : 'OK'} (received ${int(accepted.length)}, ` +
               `${twice} twice, ${missing} missing)`,
             ...problems.slice(0, 20).map((p) => `  - ${p}`),

@@ -208,6 +208,65 @@ describe('messaging: message kinds, per-journey caps, Email Sent events', () => 
     expect(later.status).toBe('sent');
   });
 
+  it('decides a whole claimed batch at once: a second message of the same customer over a cap of 1 is skipped, other verdicts mixed', async () => {
+    await customer('bt-two', {});
+    await customer('bt-keys', {});
+    await customer('bt-no', { marketingConsent: false });
+    const cap = { key: 'journey:batch', max: 1, withinMs: DAY };
+    const first = await enqueue('bt-two', { cap });
+    const second = await enqueue('bt-two', { cap });
+    const own = await enqueue('bt-keys', { cap });
+    const other = await enqueue('bt-keys', { cap: { ...cap, key: 'journey:batch-2' } });
+    const refused = await enqueue('bt-no', {});
+    expect(await send.executeOnce(50)).toBe(5);
+    const statuses = await Promise.all([first, second, own, other, refused].map((m) => message(m.id)));
+    const verdict = (m: { status: string; skipReason: string | null }) => [m.status, m.skipReason];
+    // queued at the same instant: either of the two may be the one that passes, never both
+    expect(statuses.slice(0, 2).map(verdict).sort()).toEqual([
+      ['sent', null],
+      ['skipped', 'frequency_cap:journey:batch'],
+    ]);
+    expect(statuses.slice(2).map(verdict)).toEqual([
+      ['sent', null],
+      ['sent', null],
+      ['skipped', 'no_consent'],
+    ]);
+    expect(mailTo('bt-two@example.com')).toHaveLength(1);
+    expect(mailTo('bt-keys@example.com')).toHaveLength(2);
+    // two Email Sent events of one customer recorded in one statement: the stats delta still equals a rebuild
+    const keys = await customerId('bt-keys');
+    const columns = `first_seen_at, last_seen_at, events_count, event_counts`;
+    const [stats] = await t.db.query(`SELECT ${columns} FROM customer_stats WHERE customer_id = $1`, [keys]);
+    expect(stats.event_counts['Email Sent']).toBe(2);
+    await t.db.transaction(async (m) => {
+      await recomputeStats(m, [keys], new Date());
+      const [rebuilt] = await m.query(`SELECT ${columns} FROM customer_stats WHERE customer_id = $1`, [keys]);
+      expect(rebuilt).toEqual(stats);
+    });
+  });
+
+  it('keeps a cap of 1 exact when concurrent senders claim the same customer’s messages in different batches', async () => {
+    const users = ['cc-1', 'cc-2', 'cc-3'];
+    const cap = { key: 'journey:concurrent', max: 1, withinMs: DAY };
+    for (const u of users) {
+      await customer(u, {});
+      for (let i = 0; i < 4; i++) await enqueue(u, { cap });
+    }
+    await Promise.all([1, 2, 3, 1, 2, 3].map((n) => send.executeOnce(n)));
+    await drain();
+    for (const u of users) {
+      const rows = await t.db.query(
+        `SELECT status, skip_reason FROM messages WHERE customer_id = $1 ORDER BY status`,
+        [await customerId(u)],
+      );
+      expect(rows.filter((r: { status: string }) => r.status === 'sent')).toHaveLength(1);
+      expect(
+        rows.filter((r: { skip_reason: string }) => r.skip_reason === 'frequency_cap:journey:concurrent'),
+      ).toHaveLength(3);
+      expect(mailTo(`${u}@example.com`)).toHaveLength(1);
+    }
+  });
+
   it('records an Email Sent customer event with the message, template and journey when a message is sent', async () => {
     await customer('ev-sue', {});
     const { id } = await enqueue('ev-sue', { journeyId: JOURNEY, nodeId: 'n-7' });
