@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { namedQuery } from '../database/named-query';
 import { CUSTOMER_CHANGES_CHANNEL, IncomingMessage, ORDER_COMPLETED } from './message';
 import type { ProfileUpdate } from './stats-delta';
 
@@ -19,7 +20,9 @@ export async function writeEvents(
   profiles: ProfileUpdate[] = [],
   emails: { value: string; customerId: string }[] = [],
 ): Promise<Set<string>> {
-  const rows: { message_id: string | null }[] = await manager.query(
+  const rows = await namedQuery<{ message_id: string | null }>(
+    manager,
+    'waymark_write_events',
     `WITH ins AS (
        INSERT INTO events (message_id, customer_id, type, event, properties, "timestamp", original_timestamp, sent_at, received_at, context)
        SELECT m, c, t, e, p, ts, ots, sa, ra, ctx FROM jsonb_to_recordset($1::jsonb)
