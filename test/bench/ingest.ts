@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { backendPids, measureCpu } from './cpu';
 import { benchDatabase, query } from './postgres';
 import { batchCount, workload } from './payloads';
 import { rawBaseline } from './raw-baseline';
@@ -67,7 +68,10 @@ export async function runIngest(argv: string[]): Promise<number> {
     log(
       `batch phase: ${int(events)} events, ${w.batchSize}/batch, ${clients} clients, ${int(w.customers)} customers`,
     );
+    const serverCpu = await measureCpu(async () => [server.pid]);
+    const postgresCpu = await measureCpu(() => backendPids(db.url));
     const batch = await sendBatches(server, w, clients, log);
+    const cpu = { server: await serverCpu(), postgres: await postgresCpu() };
     const problems = [...batch.failures];
     const afterBatch = await count();
     if (batch.stored !== events)
@@ -115,6 +119,11 @@ export async function runIngest(argv: string[]): Promise<number> {
       batchSeconds: round(batch.seconds, 2),
       eventsPerSecond: Math.round(eventsPerSecond),
       clientCpuSeconds: round(batch.clientCpuSeconds, 1),
+      cpuMicrosPerEvent: {
+        server: cpu.server === undefined ? null : round((cpu.server * 1e6) / events, 0),
+        postgres: cpu.postgres === undefined ? null : round((cpu.postgres * 1e6) / events, 0),
+        client: round((batch.clientCpuSeconds * 1e6) / events, 0),
+      },
       batchLatencyMs: {
         p50: round(b.p50, 1),
         p95: round(b.p95, 1),
