@@ -20,12 +20,14 @@ export async function writeEvents(
   profiles: ProfileUpdate[] = [],
   emails: { value: string; customerId: string }[] = [],
 ): Promise<Set<string>> {
+  // The events arrive as json, not jsonb: each row's properties and context are then parsed once, straight into
+  // their jsonb columns, instead of the whole batch being built as one jsonb document and taken apart again.
   const rows = await namedQuery<{ message_id: string | null }>(
     manager,
     'waymark_write_events',
     `WITH ins AS (
        INSERT INTO events (message_id, customer_id, type, event, properties, "timestamp", original_timestamp, sent_at, received_at, context)
-       SELECT m, c, t, e, p, ts, ots, sa, ra, ctx FROM jsonb_to_recordset($1::jsonb)
+       SELECT m, c, t, e, p, ts, ots, sa, ra, ctx FROM json_to_recordset($1::json)
          AS r(m text, c uuid, t text, e text, p jsonb, ts timestamptz, ots timestamptz, sa timestamptz, ra timestamptz, ctx jsonb)
        ON CONFLICT (message_id) DO NOTHING
        RETURNING message_id, customer_id, type, event, properties, "timestamp"),
