@@ -8,6 +8,7 @@ import { Journeys1763900006000 } from './1763900006000-journeys';
 import { MessagingKinds1763900007000 } from './1763900007000-messaging-kinds';
 import { ExperimentsWinnerPolicy1763900008000 } from './1763900008000-experiments-winner-policy';
 import { ExperimentKpis1763900009000 } from './1763900009000-experiment-kpis';
+import { IngestStatsFillfactor1763900010000 } from './1763900010000-ingest-stats-fillfactor';
 
 /** Every migration, in order; the data source runs them at start-up and `npm run migrate` runs them alone. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   MessagingKinds1763900007000,
   ExperimentsWinnerPolicy1763900008000,
   ExperimentKpis1763900009000,
+  IngestStatsFillfactor1763900010000,
 ];
