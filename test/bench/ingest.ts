@@ -96,7 +96,10 @@ export async function runIngest(argv: string[]): Promise<number> {
 
     await checkpoint();
     log(`track phase: POST /v1/track at ${trackRate}/s for ${trackSeconds} s (open loop)`);
+    const trackServerCpu = await measureCpu(async () => [server.pid]);
+    const trackPostgresCpu = await measureCpu(() => backendPids(db.url));
     const track = await trackAtRate(server, w, trackRate, trackSeconds);
+    const trackCpu = { server: await trackServerCpu(), postgres: await trackPostgresCpu() };
     const finalCount = await count();
     if (finalCount !== events + track.ok)
       problems.push(
@@ -145,6 +148,10 @@ export async function runIngest(argv: string[]): Promise<number> {
         errors: track.failures.length,
         achievedRps: round(track.achievedRps, 1),
         latencyMs: { p50: round(t.p50, 1), p99: round(t.p99, 1), max: round(t.max, 1) },
+        cpuMicrosPerEvent: {
+          server: trackCpu.server === undefined ? null : round((trackCpu.server * 1e6) / track.ok, 0),
+          postgres: trackCpu.postgres === undefined ? null : round((trackCpu.postgres * 1e6) / track.ok, 0),
+        },
       },
       loadAverage: load,
       countCheck: {

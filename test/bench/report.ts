@@ -24,6 +24,7 @@ export interface IngestSummary {
     errors: number;
     achievedRps: Ms;
     latencyMs: { p50: Ms; p99: Ms; max: Ms };
+    cpuMicrosPerEvent: { server: Ms; postgres: Ms };
   };
   loadAverage: { start: Ms; end: Ms; cpus: number };
   countCheck: {
@@ -57,6 +58,7 @@ export function formatSummary(s: IngestSummary): string {
     `ratio server/raw  ${n(s.ratioServerToRaw)}`,
     `track @ ${t.targetRps} rps  p50 ${ms(n(t.latencyMs.p50))}  p99 ${ms(n(t.latencyMs.p99))}  ` +
       `(achieved ${n(t.achievedRps)}/s, ${int(t.ok)}/${int(t.sent)} ok, ${t.seconds} s)`,
+    `cpu per track     server ${n(t.cpuMicrosPerEvent.server)} µs, PostgreSQL backends ${n(t.cpuMicrosPerEvent.postgres)} µs`,
     `count check       ${c.ok ? 'OK' : 'FAILED'} (events ${int(c.events)} = ${int(c.batchEvents)} batch + ` +
       `${int(c.trackEvents)} track; replay stored ${c.replayStored}; stats sum ${int(c.statsEventsCount)})`,
     ...c.problems.slice(0, 20).map((p) => `  - ${p}`),
