@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../database/clock';
-import { namedQuery } from '../database/named-query';
 import { TransactionService } from '../database/transaction.service';
 import { Metrics } from '../ops/metrics';
 import {
@@ -135,20 +134,14 @@ export class IngestMessagesUseCase {
   }
 
   private async knownIdentities(manager: EntityManager, keys: { kind: string; value: string }[]) {
-    const rows = await namedQuery<{
-      kind: 'userId';
-      value: string;
-      customer_id: string;
-      external_id: string | null;
-    }>(
-      manager,
-      'waymark_known_identities',
-      `SELECT i.kind, i.value, i.customer_id, c.external_id
+    const rows: { kind: 'userId'; value: string; customer_id: string; external_id: string | null }[] =
+      await manager.query(
+        `SELECT i.kind, i.value, i.customer_id, c.external_id
            FROM unnest($1::text[], $2::text[]) AS k(kind, value)
            JOIN customer_identities i ON i.kind = k.kind AND i.value = k.value
            JOIN customers c ON c.id = i.customer_id`,
-      [keys.map((k) => k.kind), keys.map((k) => k.value)],
-    );
+        [keys.map((k) => k.kind), keys.map((k) => k.value)],
+      );
     const known = new Map<string, KnownIdentity>();
     for (const r of rows)
       known.set(identityKey(r.kind, r.value), { customerId: r.customer_id, customerUserId: r.external_id });
