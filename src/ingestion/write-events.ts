@@ -1,5 +1,4 @@
 import type { EntityManager } from 'typeorm';
-import { namedQuery } from '../database/named-query';
 import { CUSTOMER_CHANGES_CHANNEL, IncomingMessage, ORDER_COMPLETED } from './message';
 import type { ProfileUpdate } from './stats-delta';
 
@@ -22,9 +21,7 @@ export async function writeEvents(
 ): Promise<Set<string>> {
   // The events arrive as json, not jsonb: each row's properties and context are then parsed once, straight into
   // their jsonb columns, instead of the whole batch being built as one jsonb document and taken apart again.
-  const rows = await namedQuery<{ message_id: string | null }>(
-    manager,
-    'waymark_write_events',
+  const rows: { message_id: string | null }[] = await manager.query(
     `WITH ins AS (
        INSERT INTO events (message_id, customer_id, type, event, properties, "timestamp", original_timestamp, sent_at, received_at, context)
        SELECT m, c, t, e, p, ts, ots, sa, ra, ctx FROM json_to_recordset($1::json)
