@@ -8,6 +8,7 @@ import { Journeys1763900006000 } from './1763900006000-journeys';
 import { MessagingKinds1763900007000 } from './1763900007000-messaging-kinds';
 import { ExperimentsWinnerPolicy1763900008000 } from './1763900008000-experiments-winner-policy';
 import { ExperimentKpis1763900009000 } from './1763900009000-experiment-kpis';
+import { IngestStatsFillfactor1763900010000 } from './1763900010000-ingest-stats-fillfactor';
 import { SegmentTransitionsLog1763900011000 } from './1763900011000-segment-transitions-log';
 import { EventsWindowIndex1763900012000 } from './1763900012000-events-window-index';
 
@@ -23,6 +24,7 @@ export const migrations = [
   MessagingKinds1763900007000,
   ExperimentsWinnerPolicy1763900008000,
   ExperimentKpis1763900009000,
+  IngestStatsFillfactor1763900010000,
   SegmentTransitionsLog1763900011000,
   EventsWindowIndex1763900012000,
 ];

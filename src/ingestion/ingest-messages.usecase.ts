@@ -89,16 +89,14 @@ export class IngestMessagesUseCase {
     messages: IncomingMessage[],
     keys: { kind: IdentityKind; value: string }[],
   ) {
-    let plan = planIdentities(messages, await this.knownIdentities(manager, keys), randomUUID);
-    if (changesIdentities(plan)) {
-      // Creating or moving identities: every writer of an identity holds its lock, so two batches never create the
-      // same customer twice; plan again on what is committed now.
-      await manager.query(
-        `SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest($1::text[]) k ORDER BY 1) s`,
-        [keys.map((k) => identityKey(k.kind, k.value))],
-      );
-      plan = planIdentities(messages, await this.knownIdentities(manager, keys), randomUUID);
-    }
+    // We only get here when the batch creates or moves identities (or the fast path failed): every writer of an
+    // identity holds its lock, so two batches never create the same customer twice. Locking before the one lookup
+    // plans on what is committed now, without a lookup of its own beforehand.
+    await manager.query(
+      `SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest($1::text[]) k ORDER BY 1) s`,
+      [keys.map((k) => identityKey(k.kind, k.value))],
+    );
+    const plan = planIdentities(messages, await this.knownIdentities(manager, keys), randomUUID);
     await this.applyIdentityPlan(manager, plan, this.clock.now());
     const merged = [...new Set(plan.merges.map((m) => m.into))];
     const stored = await this.write(manager, messages, plan.customerOf, merged, []);
@@ -151,34 +149,11 @@ export class IngestMessagesUseCase {
   }
 
   private async applyIdentityPlan(manager: EntityManager, plan: IdentityPlan, now: Date): Promise<void> {
-    if (plan.newCustomers.length) {
-      await manager.query(
-        `INSERT INTO customers (id, external_id, created_at, updated_at)
-         SELECT id, external_id, $3, $3 FROM unnest($1::uuid[], $2::text[]) AS t(id, external_id)`,
-        [plan.newCustomers.map((c) => c.id), plan.newCustomers.map((c) => c.externalId), now],
-      );
-    }
+    if (!plan.merges.length) return writeIdentities(manager, plan, now);
+    // A merge may target a customer created here, and identities are linked after the merges moved theirs.
+    await writeIdentities(manager, { ...plan, externalIds: [], newIdentities: [] }, now);
     for (const { from, into } of plan.merges) await mergeCustomer(manager, from, into, now);
-    if (plan.externalIds.length) {
-      await manager.query(
-        `UPDATE customers c SET external_id = t.external_id, updated_at = $3
-           FROM unnest($1::uuid[], $2::text[]) AS t(id, external_id) WHERE c.id = t.id`,
-        [plan.externalIds.map((e) => e.customerId), plan.externalIds.map((e) => e.externalId), now],
-      );
-    }
-    if (plan.newIdentities.length) {
-      await manager.query(
-        `INSERT INTO customer_identities (kind, value, customer_id, created_at)
-         SELECT kind, value, customer_id, $4 FROM unnest($1::text[], $2::text[], $3::uuid[]) AS t(kind, value, customer_id)
-         ON CONFLICT DO NOTHING`,
-        [
-          plan.newIdentities.map((i) => i.kind),
-          plan.newIdentities.map((i) => i.value),
-          plan.newIdentities.map((i) => i.customerId),
-          now,
-        ],
-      );
-    }
+    await writeIdentities(manager, { ...plan, newCustomers: [] }, now);
   }
 
   private async updateProfiles(manager: EntityManager, updates: ProfileUpdate[], now: Date) {
@@ -218,6 +193,46 @@ function changesIdentities(plan: IdentityPlan): boolean {
     plan.merges.length > 0 ||
     plan.externalIds.length > 0 ||
     plan.newIdentities.some((i) => i.kind !== 'email')
+  );
+}
+
+/**
+ * Creates customers, sets the userId of anonymous ones and links identities, in one statement (a round trip each
+ * used to be most of a new customer's cost). The identities' foreign keys are checked at the end of the statement,
+ * so they may name customers inserted by it.
+ */
+async function writeIdentities(
+  manager: EntityManager,
+  plan: Pick<IdentityPlan, 'newCustomers' | 'externalIds' | 'newIdentities'>,
+  now: Date,
+): Promise<void> {
+  const { newCustomers, externalIds, newIdentities } = plan;
+  if (!newCustomers.length && !externalIds.length && !newIdentities.length) return;
+  await manager.query(
+    `WITH created AS (
+       INSERT INTO customers (id, external_id, created_at, updated_at)
+       SELECT id, external_id, $8, $8 FROM unnest($1::uuid[], $2::text[]) AS t(id, external_id)
+       RETURNING 1),
+     named AS (
+       UPDATE customers c SET external_id = t.external_id, updated_at = $8
+         FROM unnest($3::uuid[], $4::text[]) AS t(id, external_id) WHERE c.id = t.id
+       RETURNING 1),
+     linked AS (
+       INSERT INTO customer_identities (kind, value, customer_id, created_at)
+       SELECT kind, value, customer_id, $8 FROM unnest($5::text[], $6::text[], $7::uuid[]) AS t(kind, value, customer_id)
+       ON CONFLICT DO NOTHING
+       RETURNING 1)
+     SELECT (SELECT count(*) FROM created) + (SELECT count(*) FROM named) + (SELECT count(*) FROM linked) AS n`,
+    [
+      newCustomers.map((c) => c.id),
+      newCustomers.map((c) => c.externalId),
+      externalIds.map((e) => e.customerId),
+      externalIds.map((e) => e.externalId),
+      newIdentities.map((i) => i.kind),
+      newIdentities.map((i) => i.value),
+      newIdentities.map((i) => i.customerId),
+      now,
+    ],
   );
 }
 

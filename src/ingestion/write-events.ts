@@ -19,16 +19,20 @@ export async function writeEvents(
   profiles: ProfileUpdate[] = [],
   emails: { value: string; customerId: string }[] = [],
 ): Promise<Set<string>> {
+  // The events arrive as json, not jsonb: each row's properties and context are then parsed once, straight into
+  // their jsonb columns, instead of the whole batch being built as one jsonb document and taken apart again.
   const rows: { message_id: string | null }[] = await manager.query(
     `WITH ins AS (
        INSERT INTO events (message_id, customer_id, type, event, properties, "timestamp", original_timestamp, sent_at, received_at, context)
-       SELECT m, c, t, e, p, ts, ots, sa, ra, ctx FROM jsonb_to_recordset($1::jsonb)
+       SELECT m, c, t, e, p, ts, ots, sa, ra, ctx FROM json_to_recordset($1::json)
          AS r(m text, c uuid, t text, e text, p jsonb, ts timestamptz, ots timestamptz, sa timestamptz, ra timestamptz, ctx jsonb)
        ON CONFLICT (message_id) DO NOTHING
        RETURNING message_id, customer_id, type, event, properties, "timestamp"),
      counted AS (
-       SELECT customer_id, event, count(*)::int AS n FROM ins
-        WHERE event IS NOT NULL AND customer_id <> ALL($2::uuid[]) GROUP BY customer_id, event),
+       SELECT customer_id, jsonb_object_agg(event, n) AS counts FROM (
+         SELECT customer_id, event, count(*)::int AS n FROM ins
+          WHERE event IS NOT NULL AND customer_id <> ALL($2::uuid[]) GROUP BY customer_id, event) e
+        GROUP BY customer_id),
      orders AS (
        SELECT customer_id, "timestamp",
               CASE WHEN type = 'track' AND event = '${ORDER_COMPLETED}'
@@ -38,14 +42,14 @@ export async function writeEvents(
        SELECT o.customer_id, min(o."timestamp") AS first_seen, max(o."timestamp") AS last_seen,
               min(o."timestamp") FILTER (WHERE o.amount IS NOT NULL) AS first_order,
               max(o."timestamp") FILTER (WHERE o.amount IS NOT NULL) AS last_order,
-              count(o.amount)::int AS orders, coalesce(sum(o.amount), 0) AS revenue, count(*)::int AS events,
-              coalesce((SELECT jsonb_object_agg(k.event, k.n) FROM counted k WHERE k.customer_id = o.customer_id), '{}') AS counts
+              count(o.amount)::int AS orders, coalesce(sum(o.amount), 0) AS revenue, count(*)::int AS events
          FROM orders o GROUP BY o.customer_id),
      stats AS (
        INSERT INTO customer_stats AS s (customer_id, first_seen_at, last_seen_at, first_order_at, last_order_at, orders_count,
                                         revenue_total, events_count, event_counts, updated_at)
-       SELECT customer_id, first_seen, last_seen, first_order, last_order, orders, revenue, events, counts, $3
-         FROM delta ORDER BY customer_id
+       SELECT d.customer_id, first_seen, last_seen, first_order, last_order, orders, revenue, events,
+              coalesce(k.counts, '{}'), $3
+         FROM delta d LEFT JOIN counted k ON k.customer_id = d.customer_id ORDER BY d.customer_id
        ON CONFLICT (customer_id) DO UPDATE SET
          first_seen_at = LEAST(s.first_seen_at, EXCLUDED.first_seen_at),
          last_seen_at = GREATEST(s.last_seen_at, EXCLUDED.last_seen_at),
@@ -54,9 +58,9 @@ export async function writeEvents(
          orders_count = s.orders_count + EXCLUDED.orders_count,
          revenue_total = s.revenue_total + EXCLUDED.revenue_total,
          events_count = s.events_count + EXCLUDED.events_count,
-         event_counts = (SELECT coalesce(jsonb_object_agg(k, coalesce((s.event_counts ->> k)::int, 0)
-                                                           + coalesce((EXCLUDED.event_counts ->> k)::int, 0)), '{}')
-                           FROM (SELECT jsonb_object_keys(s.event_counts) UNION SELECT jsonb_object_keys(EXCLUDED.event_counts)) AS keys(k)),
+         -- Only the batch's keys (usually one) are touched: || keeps every other count as it was.
+         event_counts = s.event_counts || coalesce((SELECT jsonb_object_agg(n.key, n.value::int + coalesce((s.event_counts ->> n.key)::int, 0))
+                                                      FROM jsonb_each_text(EXCLUDED.event_counts) AS n), '{}'),
          updated_at = EXCLUDED.updated_at
        RETURNING 1),
      profiles AS (

@@ -47,4 +47,34 @@ describe('QueueDrainer', () => {
     expect(peak()).toBe(3);
     expect(queue.left).toBe(0);
   });
+
+  it('with claimSize, stops after a claim that was not full instead of confirming with an empty one', async () => {
+    const claims: number[] = [];
+    const queue = { left: 12 };
+    const d = new QueueDrainer({
+      databaseUrl: 'postgres://unused',
+      channel: 'unused',
+      pollMs: 1000,
+      logger: pino({ level: 'silent' }),
+      name: 'test',
+      claimSize: 5,
+      drainOnce: async () => {
+        const n = Math.min(5, queue.left);
+        queue.left -= n;
+        claims.push(n);
+        return n;
+      },
+    });
+    // drainOnce settles in microtasks only: one macrotask turn lets the whole drain finish.
+    const settled = () => new Promise((r) => setImmediate(r));
+    d.wake();
+    await settled();
+    expect(claims).toEqual([5, 5, 2]);
+    // A wake-up (the next notification) drains what came later.
+    queue.left = 3;
+    d.wake();
+    await settled();
+    await d.stop();
+    expect(claims).toEqual([5, 5, 2, 3]);
+  });
 });

@@ -7,7 +7,8 @@ import { evaluate, eventsNeeded } from './rules/evaluate';
 import { dependencyOrder } from './segment-order';
 import { SEGMENT_COLUMNS, SegmentRow } from './segment.types';
 
-const CLAIM = 500;
+/** Customers per claim. */
+export const CHANGES_CLAIM = 500;
 
 /**
  * Incremental evaluation: claims customers whose facts changed (FOR UPDATE SKIP LOCKED, so any number of workers
@@ -37,7 +38,7 @@ export class EvaluateChangesUseCase {
         await manager.query(
           `WITH claimed AS (
              DELETE FROM customer_changes WHERE customer_id IN (
-               SELECT customer_id FROM customer_changes ORDER BY changed_at LIMIT ${CLAIM} FOR UPDATE SKIP LOCKED)
+               SELECT customer_id FROM customer_changes ORDER BY changed_at LIMIT ${CHANGES_CLAIM} FOR UPDATE SKIP LOCKED)
              RETURNING customer_id)
            SELECT set_config('synchronous_commit', 'off', true) AS synchronous_commit,
                   set_config('jit', 'off', true) AS jit,

@@ -5,7 +5,7 @@ import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.token';
 import { CUSTOMER_CHANGES_CHANNEL } from '../ingestion/message';
 import { QueueDrainer } from '../scheduler/queue-drainer';
-import { EvaluateChangesUseCase } from './evaluate-changes.usecase';
+import { CHANGES_CLAIM, EvaluateChangesUseCase } from './evaluate-changes.usecase';
 
 /** Drains the customer_changes queue on processes with the `worker` role. */
 @Injectable()
@@ -28,6 +28,8 @@ export class SegmentWorker implements OnApplicationBootstrap, OnApplicationShutd
       // keeps the claims apart) instead of queueing behind it.
       concurrency: 2,
       drainOnce: () => this.evaluate.executeOnce(),
+      // Ingestion, sends and journey steps all notify when they queue a customer.
+      claimSize: CHANGES_CLAIM,
       logger: this.logger,
       name: 'segments',
     });

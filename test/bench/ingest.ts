@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { backendPids, measureCpu } from './cpu';
 import { benchDatabase, query } from './postgres';
 import { batchCount, workload } from './payloads';
 import { rawBaseline } from './raw-baseline';
@@ -67,7 +68,10 @@ export async function runIngest(argv: string[]): Promise<number> {
     log(
       `batch phase: ${int(events)} events, ${w.batchSize}/batch, ${clients} clients, ${int(w.customers)} customers`,
     );
+    const serverCpu = await measureCpu(async () => [server.pid]);
+    const postgresCpu = await measureCpu(() => backendPids(db.url));
     const batch = await sendBatches(server, w, clients, log);
+    const cpu = { server: await serverCpu(), postgres: await postgresCpu() };
     const problems = [...batch.failures];
     const afterBatch = await count();
     if (batch.stored !== events)
@@ -92,7 +96,10 @@ export async function runIngest(argv: string[]): Promise<number> {
 
     await checkpoint();
     log(`track phase: POST /v1/track at ${trackRate}/s for ${trackSeconds} s (open loop)`);
+    const trackServerCpu = await measureCpu(async () => [server.pid]);
+    const trackPostgresCpu = await measureCpu(() => backendPids(db.url));
     const track = await trackAtRate(server, w, trackRate, trackSeconds);
+    const trackCpu = { server: await trackServerCpu(), postgres: await trackPostgresCpu() };
     const finalCount = await count();
     if (finalCount !== events + track.ok)
       problems.push(
@@ -115,6 +122,11 @@ export async function runIngest(argv: string[]): Promise<number> {
       batchSeconds: round(batch.seconds, 2),
       eventsPerSecond: Math.round(eventsPerSecond),
       clientCpuSeconds: round(batch.clientCpuSeconds, 1),
+      cpuMicrosPerEvent: {
+        server: cpu.server === undefined ? null : round((cpu.server * 1e6) / events, 0),
+        postgres: cpu.postgres === undefined ? null : round((cpu.postgres * 1e6) / events, 0),
+        client: round((batch.clientCpuSeconds * 1e6) / events, 0),
+      },
       batchLatencyMs: {
         p50: round(b.p50, 1),
         p95: round(b.p95, 1),
@@ -136,6 +148,10 @@ export async function runIngest(argv: string[]): Promise<number> {
         errors: track.failures.length,
         achievedRps: round(track.achievedRps, 1),
         latencyMs: { p50: round(t.p50, 1), p99: round(t.p99, 1), max: round(t.max, 1) },
+        cpuMicrosPerEvent: {
+          server: trackCpu.server === undefined ? null : round((trackCpu.server * 1e6) / track.ok, 0),
+          postgres: trackCpu.postgres === undefined ? null : round((trackCpu.postgres * 1e6) / track.ok, 0),
+        },
       },
       loadAverage: load,
       countCheck: {

@@ -11,6 +11,8 @@ export interface IngestSummary {
   batchSeconds: Ms;
   eventsPerSecond: number;
   clientCpuSeconds: Ms;
+  /** CPU per stored event in the batch phase; null where /proc is not readable (PostgreSQL on another host). */
+  cpuMicrosPerEvent: { server: Ms; postgres: Ms; client: Ms };
   batchLatencyMs: { p50: Ms; p95: Ms; p99: Ms; max: Ms };
   raw: { rows: number; skipped: number; seconds: Ms; rowsPerSecond: number };
   ratioServerToRaw: Ms;
@@ -22,6 +24,7 @@ export interface IngestSummary {
     errors: number;
     achievedRps: Ms;
     latencyMs: { p50: Ms; p99: Ms; max: Ms };
+    cpuMicrosPerEvent: { server: Ms; postgres: Ms };
   };
   loadAverage: { start: Ms; end: Ms; cpus: number };
   countCheck: {
@@ -47,12 +50,15 @@ export function formatSummary(s: IngestSummary): string {
     `events            ${int(s.events)} (${s.batchSize}/batch, ${int(s.customers)} customers)`,
     `clients           ${s.clients} (the bench client itself used ${n(s.clientCpuSeconds)} s CPU)`,
     `server            ${int(s.eventsPerSecond)} events/s (${n(s.batchSeconds)} s)`,
+    `cpu per event     server ${n(s.cpuMicrosPerEvent.server)} µs, PostgreSQL backends ${n(s.cpuMicrosPerEvent.postgres)} µs, ` +
+      `bench client ${n(s.cpuMicrosPerEvent.client)} µs`,
     `batch latency     p50 ${ms(n(b.p50))}  p95 ${ms(n(b.p95))}  p99 ${ms(n(b.p99))}  max ${ms(n(b.max))}`,
     `raw unnest        ${int(s.raw.rowsPerSecond)} rows/s (${n(s.raw.seconds)} s in INSERTs, 1 client, 1,000/statement` +
       `${s.raw.skipped ? `; ${int(s.raw.skipped)} rows skipped: no customer` : ''})`,
     `ratio server/raw  ${n(s.ratioServerToRaw)}`,
     `track @ ${t.targetRps} rps  p50 ${ms(n(t.latencyMs.p50))}  p99 ${ms(n(t.latencyMs.p99))}  ` +
       `(achieved ${n(t.achievedRps)}/s, ${int(t.ok)}/${int(t.sent)} ok, ${t.seconds} s)`,
+    `cpu per track     server ${n(t.cpuMicrosPerEvent.server)} µs, PostgreSQL backends ${n(t.cpuMicrosPerEvent.postgres)} µs`,
     `count check       ${c.ok ? 'OK' : 'FAILED'} (events ${int(c.events)} = ${int(c.batchEvents)} batch + ` +
       `${int(c.trackEvents)} track; replay stored ${c.replayStored}; stats sum ${int(c.statsEventsCount)})`,
     ...c.problems.slice(0, 20).map((p) => `  - ${p}`),

@@ -6,6 +6,8 @@ import * as path from 'node:path';
 export interface RunningServer {
   base: URL;
   key: string;
+  /** The server's process id, to read its CPU time. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -54,7 +56,7 @@ export async function startServer(
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { base, key, stop: () => stop(child, exited) };
+  return { base, key, pid: child.pid!, stop: () => stop(child, exited) };
 }
 
 /** SIGTERM lets the server drain; SIGKILL only if it has not exited after 30 s. */

@@ -1,4 +1,5 @@
 import { createTestApp, TestApp } from '../setup/test-app';
+import { recomputeStats } from '../../src/ingestion/ingest-messages.usecase';
 
 describe('ingestion (Segment HTTP API)', () => {
   let t: TestApp;
@@ -146,6 +147,61 @@ describe('ingestion (Segment HTTP API)', () => {
         WHERE c.external_id LIKE 'busy-%'`,
     );
     expect(orders).toBe(12 * 20);
+  });
+
+  it('stats kept by delta equal a rebuild from the event log (several names per customer, new and anonymous customers)', async () => {
+    const names = ['Product Viewed', 'Product Added', 'Order Completed', 'Checkout Started'];
+    const batches = Array.from({ length: 6 }, (_, b) => ({
+      batch: Array.from({ length: 40 }, (_, i) => {
+        const n = (b * 7 + i) % 9;
+        // Some customers only anonymous at first, identified in a later batch (anonymous → named, not merged).
+        const who =
+          n % 3 === 0 && b < 3
+            ? { anonymousId: `delta-anon-${n}` }
+            : { userId: `delta-${n}`, anonymousId: `delta-anon-${n}` };
+        return i % 10 === 0
+          ? {
+              type: 'identify',
+              ...who,
+              traits: { email: `delta-${n}@example.com` },
+              messageId: `delta-${b}-${i}`,
+            }
+          : {
+              type: 'track',
+              ...who,
+              event: names[(b + i) % names.length],
+              properties: { revenue: i },
+              messageId: `delta-${b}-${i}`,
+            };
+      }),
+    }));
+    for (const b of batches) await post('/v1/batch', b).expect(200);
+    const columns = `first_seen_at, last_seen_at, first_order_at, last_order_at, orders_count, revenue_total,
+                     events_count, event_counts`;
+    const stats = () =>
+      t.db.query(
+        `SELECT ${columns} FROM customer_stats s JOIN customer_identities i ON i.customer_id = s.customer_id
+          WHERE i.kind = 'anonymousId' AND i.value LIKE 'delta-anon-%' ORDER BY i.value`,
+      );
+    const kept = await stats();
+    expect(kept).toHaveLength(9);
+    expect(kept.reduce((s: number, r: { events_count: number }) => s + r.events_count, 0)).toBe(240);
+    const rebuilt = await t.db.transaction(async (m) => {
+      const ids = await m.query(
+        `SELECT customer_id FROM customer_identities WHERE kind = 'anonymousId' AND value LIKE 'delta-anon-%'`,
+      );
+      await recomputeStats(
+        m,
+        ids.map((r: { customer_id: string }) => r.customer_id),
+        new Date(),
+      );
+      const rows = await m.query(
+        `SELECT ${columns} FROM customer_stats s JOIN customer_identities i ON i.customer_id = s.customer_id
+          WHERE i.kind = 'anonymousId' AND i.value LIKE 'delta-anon-%' ORDER BY i.value`,
+      );
+      return rows;
+    });
+    expect(kept).toEqual(rebuilt);
   });
 
   it.each([
