@@ -1,5 +1,6 @@
 import { simpleParser } from 'mailparser';
-import { addresses, composeMime, encodeBody, headerLine } from './compose-mime';
+import * as qp from 'nodemailer/lib/qp';
+import { addresses, composeMime, encodeBody, headerLine, wrapQuotedPrintable } from './compose-mime';
 
 const mail = {
   from: 'Shöp <shop@example.com>',
@@ -50,5 +51,27 @@ describe('composeMime', () => {
     expect(headerLine('Subject', 'plain')).toBe('Subject: plain');
     expect(headerLine('Subject', 'café')).toMatch(/^Subject: =\?UTF-8\?Q\?caf=C3=A9\?=$/);
     expect(addresses('A <a@x.y>, b@x.y')).toEqual(['a@x.y', 'b@x.y']);
+  });
+
+  it('wraps quoted-printable lines within 76 characters, never inside an escape', () => {
+    const samples = [
+      'short',
+      'x'.repeat(200),
+      `${'a'.repeat(73)}é${'b'.repeat(80)}`,
+      `${'a'.repeat(74)}é\r\n${'é'.repeat(60)} end  \r\n\r\n${'c '.repeat(90)}`,
+      Array.from(
+        { length: 50 },
+        (_, i) => `<a href="https://x.example/${i}?a=${i}&b=ü">${'z'.repeat(i)}</a>`,
+      ).join(''),
+    ];
+    for (const sample of samples) {
+      const encoded = qp.encode(sample);
+      const wrapped = wrapQuotedPrintable(encoded);
+      for (const line of wrapped.split('\r\n')) {
+        expect(line.length).toBeLessThanOrEqual(76);
+        expect(line).toMatch(/^(?:[^=]|=[0-9A-F]{2})*=?$/);
+      }
+      expect(wrapped.replace(/=\r\n/g, '')).toBe(encoded);
+    }
   });
 });

@@ -37,12 +37,38 @@ export function headerLine(name: string, value: string): string {
   return line.length > LINE ? mimeFuncs.foldLines(line, LINE) : line;
 }
 
+/**
+ * Soft line breaks for a quoted-printable string (CRLF lines): lines longer than `max` are cut into pieces of at
+ * most `max - 1` characters, each followed by `=`, never inside an `=XX` escape. One pass over the lines; nodemailer's
+ * `qp.wrap` (which also looks for spaces to break at) was the most expensive step of composing a message.
+ */
+export function wrapQuotedPrintable(encoded: string, max = LINE): string {
+  const lines = encoded.split('\r\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (line.length <= max) continue;
+    const pieces: string[] = [];
+    let pos = 0;
+    while (line.length - pos > max) {
+      let end = pos + max - 1;
+      // `=` only ever starts an escape in encoded text: do not leave one cut short at the end of a piece
+      if (line.charCodeAt(end - 1) === 0x3d) end -= 1;
+      else if (line.charCodeAt(end - 2) === 0x3d) end -= 2;
+      pieces.push(`${line.slice(pos, end)}=`);
+      pos = end;
+    }
+    pieces.push(line.slice(pos));
+    lines[i] = pieces.join('\r\n');
+  }
+  return lines.join('\r\n');
+}
+
 /** A text part's body with its transfer encoding: 7bit when it is ASCII with short lines, quoted-printable else. */
 export function encodeBody(content: string): { encoding: '7bit' | 'quoted-printable'; body: string } {
   const crlf = content.replace(/\r?\n/g, '\r\n');
   if (mimeFuncs.isPlainText(crlf) && !mimeFuncs.hasLongerLines(crlf, LINE))
     return { encoding: '7bit', body: crlf };
-  return { encoding: 'quoted-printable', body: qp.wrap(qp.encode(crlf), LINE) };
+  return { encoding: 'quoted-printable', body: wrapQuotedPrintable(qp.encode(crlf)) };
 }
 
 /**
