@@ -1,4 +1,4 @@
-import type { CustomerFacts } from './conditions';
+import type { BlockCondition, CustomerFacts } from './conditions';
 import { JsonRulesConditionEvaluator } from './json-rules-evaluator';
 
 const facts = (city: string, orders: number): CustomerFacts => ({
@@ -10,7 +10,7 @@ const facts = (city: string, orders: number): CustomerFacts => ({
 });
 
 describe('JsonRulesConditionEvaluator with engines reused per condition', () => {
-  const condition = {
+  const condition: BlockCondition = {
     any: [
       { fact: 'traits', path: '$.city', operator: 'equal', value: 'Paris' },
       { fact: 'stats', path: '$.ordersCount', operator: 'greaterThanInclusive', value: 3 },
@@ -35,7 +35,7 @@ describe('JsonRulesConditionEvaluator with engines reused per condition', () => 
     const again = await evaluator.evaluate(condition, facts('Rome', 1));
     expect(again).toEqual(first);
     expect(first.matched).toBe(false);
-    const nested = { not: { segment: 'vip' } };
+    const nested: BlockCondition = { not: { segment: 'vip' } };
     expect((await evaluator.evaluate(nested, facts('Rome', 9))).matched).toBe(false);
     expect((await evaluator.evaluate(nested, facts('Rome', 1))).matched).toBe(true);
   });
