@@ -4,9 +4,9 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
-import MailComposer from 'nodemailer/lib/mail-composer';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.token';
+import { composeMime } from './compose-mime';
 
 export interface OutgoingMail {
   from: string;
@@ -44,22 +44,20 @@ export class MailTransport implements OnApplicationShutdown {
   }
 
   async send(mail: OutgoingMail): Promise<SendReceipt> {
-    const message = {
-      from: mail.from,
-      replyTo: mail.replyTo,
-      to: mail.to,
-      subject: mail.subject,
-      html: mail.html,
-      text: mail.text,
-      messageId: mail.messageId,
-      headers: mail.headers,
-    };
-    if (!this.config.smtpUrl) return this.writeFile(message);
-    // Composed here into one buffer, handed to the pool as raw MIME: the pool then writes the message to the socket
-    // in one piece instead of a write per MIME chunk (a system call each, a sixth of the sender's CPU when measured).
-    const node = new MailComposer(message).compile();
-    const envelope = node.getEnvelope();
-    const raw = await node.build();
+    if (!this.config.smtpUrl)
+      return this.writeFile({
+        from: mail.from,
+        replyTo: mail.replyTo,
+        to: mail.to,
+        subject: mail.subject,
+        html: mail.html,
+        text: mail.text,
+        messageId: mail.messageId,
+        headers: mail.headers,
+      });
+    // Composed here into one buffer by string concatenation (MailComposer's node tree and streams were about a third
+    // of the sender's CPU), handed to the pool as raw MIME: the pool writes it to the socket in one piece.
+    const { raw, envelope } = composeMime(mail);
     const info = await this.smtp().sendMail({ raw, envelope, messageId: mail.messageId });
     return { providerMessageId: String(info.response ?? info.messageId) };
   }

@@ -19,14 +19,16 @@ import { cpuMs, startSenderProcess } from './send-worker';
 import { bareLiquidRate, bareSample, benchCustomer, PRODUCTS, TEMPLATE } from './send-template';
 import { int, ms, summarize } from './stats';
 
-export const usage = `send [--messages N=50000] [--enqueue-batch 200] [--json]
+export const usage = `send [--messages N=50000] [--enqueue-batch 200] [--senders 1] [--json]
   N messages queued through the outbox (MessagesService.enqueueMany, one transaction per batch) and sent by the real
   sender worker (guards, render of a promo with a product loop and two dynamic content blocks, tracking, SMTP pool
   of 5) to a local smtp-server sink in a child process; prints messages/s, p50/p99 enqueue-to-accepted latency, and
   measured in the same run: bare nodemailer (same pool, same sink, the same HTML rendered once) and bare liquidjs
   (the same template parsed once, rendered N times), and CPU time per message of the sender process and of bare
   nodemailer. Checks that every message arrived exactly once. SENDER_NODE_OPTIONS: extra node flags for the sender
-  process (e.g. --cpu-prof).`;
+  process (e.g. --cpu-prof). --senders N: N sender processes drain the outbox together (claims use SKIP LOCKED, as
+  when the product scales out); the CPU figure is then the sum over them. The headline compares one sender process
+  with bare single-process nodemailer.`;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -148,16 +150,18 @@ export async function runSendBench(argv: string[]): Promise<number> {
     options: {
       messages: { type: 'string', default: '50000' },
       'enqueue-batch': { type: 'string', default: '200' },
+      senders: { type: 'string', default: '1' },
       json: { type: 'boolean', default: false },
     },
   });
-  const num = (name: 'messages' | 'enqueue-batch', min: number) => {
+  const num = (name: 'messages' | 'enqueue-batch' | 'senders', min: number) => {
     const n = Number(values[name]);
     if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}`);
     return n;
   };
   const messages = num('messages', 1);
   const enqueueBatch = num('enqueue-batch', 1);
+  const senderCount = num('senders', 1);
 
   const cleanups: (() => Promise<void>)[] = [];
   const cleanup = async () => {
@@ -244,16 +248,20 @@ export async function runSendBench(argv: string[]): Promise<number> {
     await query(db.url, (c) =>
       c.query('ANALYZE customers; ANALYZE customer_stats; ANALYZE segment_memberships'),
     );
-    const sender = await startSenderProcess({ ...env, WAYMARK_ROLES: 'worker' });
-    cleanups.push(sender.stop);
+    const senders = await Promise.all(
+      Array.from({ length: senderCount }, () => startSenderProcess({ ...env, WAYMARK_ROLES: 'worker' })),
+    );
+    for (const sender of senders) cleanups.push(sender.stop);
+    const sendersCpuMs = async () =>
+      (await Promise.all(senders.map((s) => s.cpuMs()))).reduce((a, b) => a + b, 0);
 
     log(
-      `outbox: ${int(messages)} messages enqueued in batches of ${enqueueBatch}, the sender worker running in its own process`,
+      `outbox: ${int(messages)} messages enqueued in batches of ${enqueueBatch}, ${senderCount === 1 ? 'the sender worker running in its own process' : `${senderCount} sender processes`}`,
     );
     const tx = app.get(TransactionService);
     const outbox = app.get(MessagesService);
     const enqueuedAt = new Map<string, number>();
-    const senderCpuStart = await sender.cpuMs();
+    const senderCpuStart = await sendersCpuMs();
     const started = Date.now();
     for (let from = 0; from < messages; from += enqueueBatch) {
       const ids: string[] = [];
@@ -275,7 +283,7 @@ export async function runSendBench(argv: string[]): Promise<number> {
     }
     const enqueueSeconds = (Date.now() - started) / 1000;
     const accepted = await collect(sink, messages, 30_000);
-    const senderCpuMs = (await sender.cpuMs()) - senderCpuStart;
+    const senderCpuMs = (await sendersCpuMs()) - senderCpuStart;
     const finished = accepted.reduce((max, [, at]) => Math.max(max, at), started);
     const seconds = (finished - started) / 1000;
 
@@ -311,6 +319,7 @@ export async function runSendBench(argv: string[]): Promise<number> {
     const summary = {
       messages,
       enqueueBatch,
+      senders: senderCount,
       enqueueSeconds: round(enqueueSeconds, 2),
       seconds: round(seconds, 2),
       messagesPerSecond: Math.round(perSecond),
@@ -338,7 +347,7 @@ export async function runSendBench(argv: string[]): Promise<number> {
             `enqueue→accepted  p50 ${ms(l.p50)}  p99 ${ms(l.p99)}  max ${ms(l.max)}`,
             `bare nodemailer   ${int(bare.perSecond)} messages/s (${summary.bare.seconds} s, same pool and sink)`,
             `ratio to bare     ${summary.ratioToBare}`,
-            `CPU per message   sender process ${summary.cpuPerMessageMs.sender} ms, bare nodemailer ` +
+            `CPU per message   ${senderCount === 1 ? 'sender process' : `${senderCount} sender processes`} ${summary.cpuPerMessageMs.sender} ms, bare nodemailer ` +
               `${summary.cpuPerMessageMs.bare} ms (ratio ${round(bareCpuMs / senderCpuMs, 3)})`,
             `bare liquidjs     ${int(liquid.perSecond)} renders/s (subject + HTML, parsed once, ${summary.bareLiquid.seconds} s)` +
               ` → ratio ${summary.ratioToBareLiquid}`,

@@ -13,16 +13,24 @@ import {
  * facts come in, the outcome goes out. A `{ segment }` condition at the top is answered directly; nested inside a
  * rules condition it becomes `{ fact: "segments", operator: "contains", value }`.
  *
- * An engine is built per evaluation: json-rules-engine keeps run status on the engine, so sharing one between
- * concurrent runs is unsafe, and building one costs no more than running it.
+ * json-rules-engine keeps run status on the engine, so one engine never runs two evaluations at once: engines are
+ * kept per condition object (compiled templates are cached, so a block's condition is the same object from message
+ * to message) and each is lent to one evaluation at a time. A fresh engine's first run costs about three times a
+ * later one (measured: 142 µs against 42 µs for the bench's `any` condition).
  */
 export class JsonRulesConditionEvaluator implements ConditionEvaluator {
+  private readonly idle = new WeakMap<object, Engine[]>();
+
   async evaluate(condition: BlockCondition, facts: CustomerFacts): Promise<ConditionOutcome> {
     if (isSegmentCondition(condition)) {
       const member = facts.segments.includes(condition.segment);
       return { matched: member, detail: { segment: condition.segment, member, segments: facts.segments } };
     }
-    const engine = new Engine([{ conditions: toTopLevel(condition), event: { type: 'matched' } }]);
+    let idle = this.idle.get(condition);
+    if (!idle) this.idle.set(condition, (idle = []));
+    const engine =
+      idle.pop() ?? new Engine([{ conditions: toTopLevel(condition), event: { type: 'matched' } }]);
+    // A run that throws leaves its engine out of the pool.
     const { results, failureResults } = await engine.run({
       traits: facts.traits,
       stats: facts.stats,
@@ -31,9 +39,14 @@ export class JsonRulesConditionEvaluator implements ConditionEvaluator {
       context: facts.context,
     });
     const result = results[0] ?? failureResults[0];
-    return { matched: results.length > 0, detail: result?.toJSON(false).conditions };
+    const outcome = { matched: results.length > 0, detail: result?.toJSON(false).conditions };
+    if (idle.length < MAX_IDLE_ENGINES) idle.push(engine);
+    return outcome;
   }
 }
+
+/** Idle engines kept per condition: about the evaluations of one condition in flight at once. */
+const MAX_IDLE_ENGINES = 16;
 
 function toTopLevel(condition: NestedCondition): TopLevelCondition {
   const normalized = normalize(condition);
