@@ -24,9 +24,6 @@ export class SegmentWorker implements OnApplicationBootstrap, OnApplicationShutd
       databaseUrl: this.config.databaseUrl!,
       channel: CUSTOMER_CHANGES_CHANNEL,
       pollMs: 2000,
-      // Two claims in flight: changes that arrive while one claim is being evaluated start their own (SKIP LOCKED
-      // keeps the claims apart) instead of queueing behind it.
-      concurrency: 2,
       drainOnce: () => this.evaluate.executeOnce(),
       // Ingestion, sends and journey steps all notify when they queue a customer.
       claimSize: CHANGES_CLAIM,
