@@ -10,7 +10,7 @@ export interface MimeInput {
   subject: string;
   html: string;
   text: string;
-  /** Full header value, with angle brackets. */
+  /** Full header value, with angle brackets: `<uuid@host>`. */
   messageId: string;
   headers: Record<string, string>;
 }

@@ -6,19 +6,10 @@ import * as nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.token';
-import { composeMime } from './compose-mime';
+import { composeMime, type MimeInput } from './compose-mime';
 
-export interface OutgoingMail {
-  from: string;
-  replyTo?: string;
-  to: string;
-  subject: string;
-  html: string;
-  text: string;
-  /** Full header value, with angle brackets: `<uuid@host>`. */
-  messageId: string;
-  headers: Record<string, string>;
-}
+/** A message as the sender hands it over: what the MIME composer takes. */
+export type OutgoingMail = MimeInput;
 
 export interface SendReceipt {
   /** What the peer said it queued the message as (SMTP reply), or the file written. */
