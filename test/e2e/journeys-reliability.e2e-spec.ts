@@ -272,6 +272,8 @@ describe('journeys: reliability with the server as child processes', () => {
     const kills: (Progress & { afterMs: number; batchesIngested: number; sent: number; orphaned: number })[] =
       [];
     const orphaned = new Set<string>();
+    /** Message-ID → how many kills caught it mid-send (a message resent after one kill can be caught by the next). */
+    const caught = new Map<string, number>();
     for (let k = 0; k < KILLS; k++) {
       await sleep(500 + Math.floor(random() * 2500));
       const before = await progress(db);
@@ -284,7 +286,10 @@ describe('journeys: reliability with the server as child processes', () => {
       const { rows } = await db.query(
         `UPDATE messages SET next_attempt_at = now() WHERE status = 'sending' RETURNING message_id_header AS h`,
       );
-      for (const r of rows) orphaned.add(r.h);
+      for (const r of rows) {
+        orphaned.add(r.h);
+        caught.set(r.h, (caught.get(r.h) ?? 0) + 1);
+      }
       const [{ sent }] = await rowsOf(db, `SELECT count(*)::int AS sent FROM messages WHERE status = 'sent'`);
       kills.push({
         ...before,
@@ -378,11 +383,11 @@ describe('journeys: reliability with the server as child processes', () => {
     for (const [, [d]] of byId) perCustomer.set(d.to, [...(perCustomer.get(d.to) ?? []), d.subject].sort());
     expect(perCustomer.size).toBe(KILLED_CUSTOMERS);
     for (const subjects of perCustomer.values()) expect(subjects).toEqual(['Reliability A', 'Reliability B']);
-    // A second copy at the peer is only possible for a message that was mid-send when its sender was killed
-    // (at-least-once at the SMTP boundary, same Message-ID); never for anything else.
+    // Another copy at the peer is only possible for a message that was mid-send when its sender was killed
+    // (at-least-once at the SMTP boundary, same Message-ID), one per kill that caught it so; never otherwise.
     const duplicated = [...byId].filter(([, copies]) => copies.length > 1).map(([id]) => id);
     expect(duplicated.filter((id) => !orphaned.has(id))).toEqual([]);
-    for (const [, copies] of byId) expect(copies.length).toBeLessThanOrEqual(2);
+    for (const [id, copies] of byId) expect(copies.length).toBeLessThanOrEqual(1 + (caught.get(id) ?? 0));
 
     console.log(
       `kill -9 reliability (seed ${seed}): ${KILLED_CUSTOMERS} customers, ${kills.length} kills ` +
