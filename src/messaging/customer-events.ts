@@ -5,7 +5,8 @@ import { CUSTOMER_CHANGES_CHANNEL } from '../ingestion/message';
  * Records an email event the server observed itself (`Unsubscribed`, `Email Bounced`, `Email Opened`, …) as a
  * customer track event, the way ingestion would: idempotent on `messageId`, customer_stats brought up to date and
  * the customer queued for incremental segment evaluation, in one statement. These events are never orders, so the
- * stats change is a delta (seen times, counters) rather than a rebuild from the event log.
+ * stats change is a delta (seen times, counters) rather than a rebuild from the event log. One event of the batch
+ * form below.
  * Returns false when the messageId was already stored.
  */
 export async function recordCustomerEvent(
@@ -17,30 +18,13 @@ export async function recordCustomerEvent(
   at: Date,
 ): Promise<boolean> {
   const [{ inserted }] = await manager.query(
-    `WITH ev AS (
-       INSERT INTO events (message_id, customer_id, type, event, properties, "timestamp", received_at, context)
-       VALUES ($1, $2, 'track', $3, $4, $5, $5, '{"library":{"name":"waymark-messaging"}}')
-       ON CONFLICT (message_id) DO NOTHING RETURNING customer_id),
-     stats AS (
-       INSERT INTO customer_stats AS s (customer_id, first_seen_at, last_seen_at, events_count, event_counts, updated_at)
-       SELECT customer_id, $5, $5, 1, jsonb_build_object($3::text, 1), $5 FROM ev
-       ON CONFLICT (customer_id) DO UPDATE SET
-         first_seen_at = LEAST(s.first_seen_at, EXCLUDED.first_seen_at),
-         last_seen_at = GREATEST(s.last_seen_at, EXCLUDED.last_seen_at),
-         events_count = s.events_count + 1,
-         event_counts = s.event_counts || jsonb_build_object($3::text, coalesce((s.event_counts ->> $3::text)::int, 0) + 1),
-         updated_at = EXCLUDED.updated_at
-       RETURNING 1),
-     queued AS (
-       INSERT INTO customer_changes (customer_id, changed_at) SELECT customer_id, $5 FROM ev
-       ON CONFLICT (customer_id) DO UPDATE SET changed_at = EXCLUDED.changed_at
-       RETURNING 1)
-     SELECT (SELECT count(*) FROM ev)::int AS inserted, (SELECT count(*) FROM stats) + (SELECT count(*) FROM queued) AS written`,
+    `WITH source AS (SELECT $1::text AS message_id, $2::uuid AS customer_id, $4::jsonb AS properties),
+     ${customerEventsCtes('source', '$3::text', '$5::timestamptz')}
+     SELECT (SELECT count(*) FROM ev)::int AS inserted,
+            (SELECT count(*) FROM stats) + (SELECT count(*) FROM queued) + (SELECT count(*) FROM notified) AS written`,
     [messageId, customerId, event, properties, at],
   );
-  if (!inserted) return false;
-  await manager.query(`SELECT pg_notify('${CUSTOMER_CHANGES_CHANNEL}', '')`);
-  return true;
+  return inserted > 0;
 }
 
 /**
