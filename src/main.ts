@@ -19,8 +19,10 @@ async function main(): Promise<void> {
 
   let embedded: EmbeddedDatabase | undefined;
   if (!config.databaseUrl) {
-    embedded = await startEmbeddedPostgres(config.home, (message) =>
-      logger.info({ component: 'embedded-postgres' }, message),
+    embedded = await startEmbeddedPostgres(
+      config.home,
+      (message) => logger.info({ component: 'embedded-postgres' }, message),
+      { binDir: config.postgresBinDir },
     );
     config = { ...config, databaseUrl: embedded.url };
   }

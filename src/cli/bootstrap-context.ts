@@ -48,7 +48,9 @@ export async function openDatabase(env: NodeJS.ProcessEnv = process.env): Promis
   );
   let embedded: EmbeddedDatabase | undefined;
   if (!config.databaseUrl) {
-    embedded = await startEmbeddedPostgres(config.home, (message) => note(message));
+    embedded = await startEmbeddedPostgres(config.home, (message) => note(message), {
+      binDir: config.postgresBinDir,
+    });
     config = { ...config, databaseUrl: embedded.url };
   }
   return { config, logger, close: async () => embedded?.stop() };

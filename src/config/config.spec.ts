@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, loadConfig } from './config';
 
@@ -61,5 +63,35 @@ describe('loadConfig', () => {
     } catch (error) {
       expect((error as ConfigError).problems).toHaveLength(2);
     }
+  });
+
+  describe('POSTGRES_BIN_DIR', () => {
+    const binDir = (programs: string[]) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'waymark-bin-'));
+      for (const p of programs) fs.writeFileSync(path.join(dir, p), '#!/bin/sh\n', { mode: 0o755 });
+      return dir;
+    };
+
+    it('names a directory holding initdb, pg_ctl and postgres for the embedded database', () => {
+      const dir = binDir(['initdb', 'pg_ctl', 'postgres']);
+      expect(loadConfig({ POSTGRES_BIN_DIR: dir }).postgresBinDir).toBe(dir);
+      expect(loadConfig({}).postgresBinDir).toBeUndefined();
+    });
+
+    it('lists the programs it lacks', () => {
+      const dir = binDir(['initdb']);
+      expect(() => loadConfig({ POSTGRES_BIN_DIR: dir })).toThrow(
+        /POSTGRES_BIN_DIR must hold PostgreSQL's pg_ctl, postgres/,
+      );
+      fs.chmodSync(path.join(dir, 'initdb'), 0o644);
+      expect(() => loadConfig({ POSTGRES_BIN_DIR: dir })).toThrow(/initdb, pg_ctl, postgres/);
+    });
+
+    it('is refused next to DATABASE_URL, which leaves no embedded database to run it', () => {
+      const dir = binDir(['initdb', 'pg_ctl', 'postgres']);
+      expect(() => loadConfig({ POSTGRES_BIN_DIR: dir, DATABASE_URL: 'postgres://db/w' })).toThrow(
+        /POSTGRES_BIN_DIR is for the embedded PostgreSQL/,
+      );
+    });
   });
 });

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export type Role = 'api' | 'worker' | 'scheduler';
@@ -6,6 +7,8 @@ export type Role = 'api' | 'worker' | 'scheduler';
 export interface AppConfig {
   /** PostgreSQL connection string; unset means "start an embedded PostgreSQL under WAYMARK_HOME/pg". */
   databaseUrl?: string;
+  /** The embedded PostgreSQL: a local installation's bin directory to run instead of the bundled binaries. */
+  postgresBinDir?: string;
   port: number;
   /** Seeds the first admin API key; unset on the embedded default means "generate one". */
   adminApiKey?: string;
@@ -41,6 +44,7 @@ const SIZE = /^(\d+)\s*(b|kb|mb|gb)?$/i;
 const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const ROLES: Role[] = ['api', 'worker', 'scheduler'];
+const POSTGRES_PROGRAMS = ['initdb', 'pg_ctl', 'postgres'];
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const problems: string[] = [];
@@ -52,6 +56,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const databaseUrl = str('DATABASE_URL');
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
+
+  const binDirText = str('POSTGRES_BIN_DIR');
+  const postgresBinDir = binDirText === undefined ? undefined : path.resolve(binDirText);
+  if (postgresBinDir && databaseUrl)
+    problems.push('POSTGRES_BIN_DIR is for the embedded PostgreSQL; unset it or DATABASE_URL');
+  else if (postgresBinDir) {
+    const missing = POSTGRES_PROGRAMS.filter((p) => !isExecutable(path.join(postgresBinDir, p)));
+    if (missing.length)
+      problems.push(
+        `POSTGRES_BIN_DIR must hold PostgreSQL's ${missing.join(', ')} (not found in ${postgresBinDir})`,
+      );
   }
 
   const portText = str('PORT') ?? '3000';
@@ -130,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     frequencyCap,
     quietHours,
     databaseUrl,
+    postgresBinDir,
     port,
     adminApiKey,
     publicUrl,
@@ -141,6 +158,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dbPoolSize,
     logLevel,
   };
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function size(name: string, text: string, problems: string[]): number {

@@ -40,7 +40,10 @@ export async function benchDatabase(log: (line: string) => void): Promise<BenchD
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'waymark-bench-pg-'));
     // As root the embedded postgres runs as OS user "postgres", which must be able to enter this directory.
     fs.chmodSync(home, 0o755);
-    const embedded = await startEmbeddedPostgres(home, (m) => log(`embedded postgres: ${m}`));
+    // POSTGRES_BIN_DIR as for the server: a local installation's binaries instead of the bundled ones.
+    const embedded = await startEmbeddedPostgres(home, (m) => log(`embedded postgres: ${m}`), {
+      binDir: process.env.POSTGRES_BIN_DIR || undefined,
+    });
     serverUrl = embedded.url;
     stopEmbedded = () => embedded.stop();
   }
