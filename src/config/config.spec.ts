@@ -87,11 +87,9 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ POSTGRES_BIN_DIR: dir })).toThrow(/initdb, pg_ctl, postgres/);
     });
 
-    it('is refused next to DATABASE_URL, which leaves no embedded database to run it', () => {
-      const dir = binDir(['initdb', 'pg_ctl', 'postgres']);
-      expect(() => loadConfig({ POSTGRES_BIN_DIR: dir, DATABASE_URL: 'postgres://db/w' })).toThrow(
-        /POSTGRES_BIN_DIR is for the embedded PostgreSQL/,
-      );
+    it('is ignored next to DATABASE_URL, which leaves no embedded database to run it', () => {
+      const c = loadConfig({ POSTGRES_BIN_DIR: binDir([]), DATABASE_URL: 'postgres://db/w' });
+      expect(c.postgresBinDir).toBeUndefined();
     });
   });
 });

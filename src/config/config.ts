@@ -58,11 +58,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL');
   }
 
-  const binDirText = str('POSTGRES_BIN_DIR');
+  // Only the embedded database runs binaries; with DATABASE_URL there is nothing to run them for.
+  const binDirText = databaseUrl ? undefined : str('POSTGRES_BIN_DIR');
   const postgresBinDir = binDirText === undefined ? undefined : path.resolve(binDirText);
-  if (postgresBinDir && databaseUrl)
-    problems.push('POSTGRES_BIN_DIR is for the embedded PostgreSQL; unset it or DATABASE_URL');
-  else if (postgresBinDir) {
+  if (postgresBinDir) {
     const missing = POSTGRES_PROGRAMS.filter((p) => !isExecutable(path.join(postgresBinDir, p)));
     if (missing.length)
       problems.push(
