@@ -54,7 +54,8 @@ export class JourneysService {
     lock = false,
   ): Promise<JourneyRow> {
     const rows: JourneyRow[] = await manager.query(
-      `SELECT ${JOURNEY_COLUMNS} FROM journeys WHERE ${isUuid(ref) ? 'id = $1::uuid OR ' : ''}key = $1
+      // $1 is typed text first: a key may look like a uuid, and an untyped $1 would take uuid from the first cast.
+      `SELECT ${JOURNEY_COLUMNS} FROM journeys WHERE ${isUuid(ref) ? 'id = $1::text::uuid OR ' : ''}key = $1::text
         ${lock ? 'FOR UPDATE' : ''}`,
       [ref],
     );

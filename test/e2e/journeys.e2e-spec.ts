@@ -129,6 +129,11 @@ describe('journeys: definitions, triggers, engine, timeline, simulation', () => 
 
     it('answers 404 for an unknown journey and 400 for a bad body', async () => {
       expect((await get('/v1/journeys/nope').expect(404)).body.error).toBe('JOURNEY_NOT_FOUND');
+      // A uuid-shaped reference is looked up as an id and as a key (a key may look like a uuid).
+      const unknownId = '4f9c2d3e-1a2b-4c5d-8e9f-0a1b2c3d4e5f';
+      expect((await get(`/v1/journeys/${unknownId}`).expect(404)).body.error).toBe('JOURNEY_NOT_FOUND');
+      await post('/v1/journeys', { key: unknownId, name: 'Uuid-shaped key', definition: simple }).expect(201);
+      expect((await get(`/v1/journeys/${unknownId}`).expect(200)).body.key).toBe(unknownId);
       const bad = await post('/v1/journeys', { key: 'Bad Key!', name: '', definition: 'x' }).expect(400);
       expect(bad.body.error).toBe('VALIDATION_FAILED');
     });

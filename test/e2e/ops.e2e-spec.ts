@@ -82,4 +82,53 @@ describe('ops: health, metrics, docs, errors', () => {
       await t.db.query(`ALTER TABLE customer_stats_gone RENAME TO customer_stats`);
     }
   });
+
+  describe('NUL characters, which PostgreSQL cannot store, are a 400 naming where they are', () => {
+    const auth = () => `Bearer ${t.adminKey}`;
+    const tables = `SELECT (SELECT count(*) FROM templates) + (SELECT count(*) FROM segments)
+                         + (SELECT count(*) FROM suppressions) + (SELECT count(*) FROM journeys) AS n`;
+
+    it.each([
+      ['a path parameter', 'get', '/v1/journeys/a%00b', undefined, 'path'],
+      ['a query parameter', 'get', '/v1/customers?email=x%00', undefined, 'query.email'],
+      [
+        'a template body',
+        'post',
+        '/v1/templates',
+        { key: 'nul', name: 'N', subject: 'Hi', html: '<p>a\u0000b</p>' },
+        'html',
+      ],
+      [
+        'a nested value',
+        'post',
+        '/v1/suppressions',
+        { email: 'a@example.com', reason: ['ok', 'a\u0000'] },
+        'reason[1]',
+      ],
+      ['a key', 'post', '/v1/segments/preview', { rules: { 'a\u0000': 1 } }, 'rules (a key)'],
+    ])('in %s', async (_name, method, url, body, where) => {
+      const [{ n: before }] = await t.db.query(tables);
+      const call = method === 'get' ? t.http().get(url) : t.http().post(url).send(body);
+      const res = await call.set('Authorization', auth());
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('VALIDATION_FAILED');
+      expect(res.body.problems).toEqual([{ path: where, message: expect.stringMatching(/NUL/) }]);
+      const [{ n: after }] = await t.db.query(tables);
+      expect(after).toBe(before);
+    });
+
+    it('a body nested far deeper than any real request is scanned without overflowing the stack', async () => {
+      // Written out: JSON.stringify itself recurses and would overflow first.
+      const depth = 20_000;
+      const body = `{"rules":${'['.repeat(depth)}"a\\u0000"${']'.repeat(depth)}}`;
+      const res = await t
+        .http()
+        .post('/v1/segments/preview')
+        .set('Authorization', auth())
+        .set('Content-Type', 'application/json')
+        .send(body);
+      expect(res.status).toBe(400);
+      expect(res.body.problems[0].path).toBe(`rules${'[0]'.repeat(depth)}`);
+    });
+  });
 });
