@@ -7,6 +7,7 @@ import {
   isSegmentCondition,
   NestedCondition,
 } from './conditions';
+import { resolveFactPath } from './fact-path';
 
 /**
  * Evaluates block conditions with json-rules-engine over the customer's facts. Pure (no Nest, no database): the
@@ -29,7 +30,10 @@ export class JsonRulesConditionEvaluator implements ConditionEvaluator {
     let idle = this.idle.get(condition);
     if (!idle) this.idle.set(condition, (idle = []));
     const engine =
-      idle.pop() ?? new Engine([{ conditions: toTopLevel(condition), event: { type: 'matched' } }]);
+      idle.pop() ??
+      new Engine([{ conditions: toTopLevel(condition), event: { type: 'matched' } }], {
+        pathResolver: resolveFactPath,
+      });
     // A run that throws leaves its engine out of the pool.
     const { results, failureResults } = await engine.run({
       traits: facts.traits,
