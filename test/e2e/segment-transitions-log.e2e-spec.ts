@@ -9,7 +9,9 @@ describe('segments: the transition log follows its customers and segments', () =
   let t: TestApp;
   let admin: string;
   beforeAll(async () => {
-    t = await createTestApp();
+    // No background workers: the test applies transitions itself, and a worker evaluating the same customer
+    // (queued by its identify calls) would race it.
+    t = await createTestApp({ WAYMARK_ROLES: 'api' });
     admin = `Bearer ${t.adminKey}`;
   });
   afterAll(() => t.close());
