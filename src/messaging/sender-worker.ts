@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { LOGGER } from '../common/logging/logger.token';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.token';
+import { NotificationHub } from '../scheduler/notification-hub';
 import { QueueDrainer } from '../scheduler/queue-drainer';
 import { MESSAGES_CHANNEL } from './messages.service';
 import { SendMessagesUseCase } from './send-messages.usecase';
@@ -13,6 +14,7 @@ export class SenderWorker implements OnApplicationBootstrap, OnApplicationShutdo
   private drainer?: QueueDrainer;
 
   constructor(
+    private readonly notifications: NotificationHub,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly send: SendMessagesUseCase,
@@ -21,7 +23,7 @@ export class SenderWorker implements OnApplicationBootstrap, OnApplicationShutdo
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.roles.includes('worker')) return;
     this.drainer = new QueueDrainer({
-      databaseUrl: this.config.databaseUrl!,
+      notifications: this.notifications,
       channel: MESSAGES_CHANNEL,
       pollMs: 1000,
       drainOnce: () => this.send.executeOnce(),

@@ -6,7 +6,7 @@ function drainer(concurrency: number | undefined, queue: { left: number }) {
   let active = 0;
   let peak = 0;
   const d = new QueueDrainer({
-    databaseUrl: 'postgres://unused',
+    notifications: { subscribe: async () => undefined },
     channel: 'unused',
     pollMs: 1000,
     logger: pino({ level: 'silent' }),
@@ -52,7 +52,7 @@ describe('QueueDrainer', () => {
     const claims: number[] = [];
     const queue = { left: 12 };
     const d = new QueueDrainer({
-      databaseUrl: 'postgres://unused',
+      notifications: { subscribe: async () => undefined },
       channel: 'unused',
       pollMs: 1000,
       logger: pino({ level: 'silent' }),

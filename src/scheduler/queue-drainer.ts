@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
-import { ChangeListener } from './change-listener';
+import type { Notifications } from './notification-hub';
 
 export interface QueueDrainerOptions {
-  databaseUrl: string;
+  /** The process's notification hub (one LISTEN connection for every queue). */
+  notifications: Notifications;
   /** NOTIFY channel that announces new work. */
   channel: string;
   /** Backup poll, also what picks up retries and deferrals that no notification announces. */
@@ -30,7 +31,6 @@ export interface QueueDrainerOptions {
  * of truth, so several drains, here or in other processes, can share it (their claims use FOR UPDATE SKIP LOCKED).
  */
 export class QueueDrainer {
-  private listener?: ChangeListener;
   private poll?: NodeJS.Timeout;
   private readonly running = new Set<Promise<void>>();
   private again = false;
@@ -39,21 +39,14 @@ export class QueueDrainer {
   constructor(private readonly options: QueueDrainerOptions) {}
 
   async start(): Promise<void> {
-    const { databaseUrl, channel, pollMs, logger, name } = this.options;
-    this.listener = new ChangeListener(
-      databaseUrl,
-      channel,
-      () => this.wake(),
-      (error) => logger.warn({ err: error, worker: name }, 'queue listener failed; reconnecting'),
-    );
-    await this.listener.start();
+    const { notifications, channel, pollMs } = this.options;
+    await notifications.subscribe(channel, () => this.wake());
     this.poll = setInterval(() => this.wake(), pollMs);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.poll);
-    await this.listener?.stop();
     await Promise.all(this.running);
   }
 

@@ -4,6 +4,7 @@ import { LOGGER } from '../common/logging/logger.token';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.token';
 import { CUSTOMER_CHANGES_CHANNEL } from '../ingestion/message';
+import { NotificationHub } from '../scheduler/notification-hub';
 import { QueueDrainer } from '../scheduler/queue-drainer';
 import { CHANGES_CLAIM, EvaluateChangesUseCase } from './evaluate-changes.usecase';
 
@@ -13,6 +14,7 @@ export class SegmentWorker implements OnApplicationBootstrap, OnApplicationShutd
   private drainer?: QueueDrainer;
 
   constructor(
+    private readonly notifications: NotificationHub,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly evaluate: EvaluateChangesUseCase,
@@ -21,7 +23,7 @@ export class SegmentWorker implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.roles.includes('worker')) return;
     this.drainer = new QueueDrainer({
-      databaseUrl: this.config.databaseUrl!,
+      notifications: this.notifications,
       channel: CUSTOMER_CHANGES_CHANNEL,
       pollMs: 2000,
       drainOnce: () => this.evaluate.executeOnce(),

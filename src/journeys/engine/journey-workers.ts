@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { LOGGER } from '../../common/logging/logger.token';
 import type { AppConfig } from '../../config/config';
 import { APP_CONFIG } from '../../config/config.token';
+import { NotificationHub } from '../../scheduler/notification-hub';
 import { QueueDrainer } from '../../scheduler/queue-drainer';
 import { AdvanceRunsUseCase, JOURNEY_RUNS_CHANNEL } from './advance-runs.usecase';
 import { JOURNEY_INBOX_CHANNEL, ProcessInboxUseCase } from './process-inbox.usecase';
@@ -18,6 +19,7 @@ export class JourneyWorkers implements OnApplicationBootstrap, OnApplicationShut
   private drainers: QueueDrainer[] = [];
 
   constructor(
+    private readonly notifications: NotificationHub,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly inbox: ProcessInboxUseCase,
@@ -26,7 +28,7 @@ export class JourneyWorkers implements OnApplicationBootstrap, OnApplicationShut
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.roles.includes('worker')) return;
-    const common = { databaseUrl: this.config.databaseUrl!, logger: this.logger };
+    const common = { notifications: this.notifications, logger: this.logger };
     this.drainers = [
       new QueueDrainer({
         ...common,
