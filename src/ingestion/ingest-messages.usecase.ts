@@ -15,6 +15,7 @@ import {
 import { writeEvents } from './write-events';
 import { IncomingMessage, ORDER_COMPLETED } from './message';
 import { mergeProfileUpdates, ProfileUpdate } from './stats-delta';
+import { profileAssignments } from './profile-assignments';
 
 // Besides deadlocks: a customer merged or erased by a concurrent batch (FK violation) or created by one (unique
 // violation) between our lookup and our write; the retry plans against the committed state.
@@ -159,17 +160,7 @@ export class IngestMessagesUseCase {
   private async updateProfiles(manager: EntityManager, updates: ProfileUpdate[], now: Date) {
     if (!updates.length) return;
     await manager.query(
-      `UPDATE customers c SET
-         traits = c.traits || u.traits,
-         email = coalesce(u.email, c.email),
-         timezone = coalesce(u.timezone, c.timezone),
-         marketing_consent = CASE WHEN u.consent IS NOT NULL AND (c.consent_at IS NULL OR u.consent_at >= c.consent_at)
-                                  THEN u.consent ELSE c.marketing_consent END,
-         consent_source = CASE WHEN u.consent IS NOT NULL AND (c.consent_at IS NULL OR u.consent_at >= c.consent_at)
-                               THEN 'identify' ELSE c.consent_source END,
-         consent_at = CASE WHEN u.consent IS NOT NULL AND (c.consent_at IS NULL OR u.consent_at >= c.consent_at)
-                           THEN u.consent_at ELSE c.consent_at END,
-         updated_at = $7
+      `UPDATE customers c SET ${profileAssignments('$7')}
        FROM unnest($1::uuid[], $2::jsonb[], $3::text[], $4::text[], $5::boolean[], $6::timestamptz[])
             AS u(id, traits, email, timezone, consent, consent_at)
        WHERE c.id = u.id`,
