@@ -48,12 +48,15 @@ export class RefreshSegmentUseCase {
       // refresh of 174,000 members ran for minutes instead of seconds).
       await manager.query(`CREATE INDEX ON ${TARGET} (customer_id)`);
       await manager.query(`ANALYZE ${TARGET}`);
+      // Current members are skipped by ON CONFLICT, one index probe each, rather than by an anti-join: the table it
+      // would join is the one this statement fills. Before a first refresh its statistics say empty, and the planner
+      // probed it with a sequential scan per target row, each rereading every row inserted so far — quadratic: 7.3 s
+      // of a 7.6 s first refresh of 35,000 members on the bench, 245 s for 174,000. The probes cost about
+      // 0.15 s more than a hash anti-join on a second refresh of 174,000 members.
       const [row] = await manager.query(
         `WITH entered AS (
            INSERT INTO segment_memberships (segment_id, customer_id, entered_at)
            SELECT $1::uuid, t.customer_id, $2::timestamptz FROM ${TARGET} t
-            WHERE NOT EXISTS (
-              SELECT 1 FROM segment_memberships m WHERE m.segment_id = $1::uuid AND m.customer_id = t.customer_id)
            ON CONFLICT DO NOTHING RETURNING customer_id),
          exited AS (
            DELETE FROM segment_memberships m
