@@ -62,11 +62,12 @@ describe('segments: memberships follow their customers without foreign keys', ()
       )
     ).map((r: { kind: string }) => r.kind);
 
-  /** Returns once some backend waits for a lock of this type: the staged step has reached its wait. */
+  /** Returns once a backend of this test's database waits for a lock of this type: the staged step got there. */
   const untilWaiting = async (locktypes: string[]) => {
     for (;;) {
       const [{ n }] = await t.db.query(
-        `SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND locktype = ANY($1::text[])`,
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = ANY($1::text[])`,
         [locktypes],
       );
       if (n > 0) return;
