@@ -11,6 +11,7 @@ import { ExperimentKpis1763900009000 } from './1763900009000-experiment-kpis';
 import { IngestStatsFillfactor1763900010000 } from './1763900010000-ingest-stats-fillfactor';
 import { SegmentTransitionsLog1763900011000 } from './1763900011000-segment-transitions-log';
 import { EventsWindowIndex1763900012000 } from './1763900012000-events-window-index';
+import { SegmentMembershipsWithoutFks1763900013000 } from './1763900013000-segment-memberships-without-fks';
 
 /** Every migration, in order; the data source runs them at start-up and `npm run migrate` runs them alone. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   IngestStatsFillfactor1763900010000,
   SegmentTransitionsLog1763900011000,
   EventsWindowIndex1763900012000,
+  SegmentMembershipsWithoutFks1763900013000,
 ];

@@ -5,6 +5,7 @@ import { Page, PageQuery, paginate } from '../common/http/pagination';
 import { isUuid } from '../common/http/uuid';
 import { Clock } from '../database/clock';
 import { TransactionService } from '../database/transaction.service';
+import { lockMembershipWriters } from '../segments/membership-writers';
 import { CustomerEntity, CustomerIdentityEntity, CustomerStatsEntity } from './customer.entity';
 import { CustomersException } from './customers.exception';
 
@@ -130,10 +131,14 @@ export class CustomersService {
 
   /**
    * Erasure: the customer row goes and every customer-owned table follows through ON DELETE CASCADE (a rule for
-   * every later table too). The audit entry keeps Waymark's opaque id and counts, nothing personal.
+   * every later table too), or through a statement trigger on customers for the segment tables, which have no
+   * foreign keys. The audit entry keeps Waymark's opaque id and counts, nothing personal.
    */
   async erase(ref: string, actor: AuditActor | undefined): Promise<void> {
     await this.tx.run(async (manager) => {
+      // Before the customer's row lock: a refresh we wait for (seconds at most) may need a key-share lock on this
+      // customer for the journey_inbox rows its transitions queue, so holding the row lock here could deadlock.
+      await lockMembershipWriters(manager, 'erase');
       const id = await this.resolveId(ref, manager);
       await manager.query(`SELECT 1 FROM customers WHERE id = $1 FOR UPDATE`, [id]);
       const [{ events }] = await manager.query(

@@ -113,8 +113,9 @@ function mergeNeeds(segments: SegmentRow[], now: Date): { names: string[]; since
  * main INSERT, so segment_transitions' statement triggers fire as for any insert; an entered and an exited pair
  * never name the same membership, so the membership INSERT and DELETE do not overlap. A transition is logged only
  * for a membership that this statement really inserted or deleted: the log has no foreign keys of its own, and a
- * membership a concurrent refresh already wrote (or a customer erased meanwhile) must not be logged twice or
- * outlive its customer.
+ * membership a concurrent refresh already wrote must not be logged twice. Memberships have no foreign key either:
+ * the caller must hold the customers' customer_changes rows (its claim), which keeps them from being deleted until
+ * it commits (see membership-writers.ts).
  */
 export async function applyTransitions(
   manager: EntityManager,

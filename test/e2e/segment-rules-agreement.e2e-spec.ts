@@ -413,7 +413,8 @@ describe('rule segments: SQL and json-rules-engine agree', () => {
   });
 
   async function store(customers: GeneratedCustomer[]): Promise<string[]> {
-    await pool.query('TRUNCATE customers CASCADE');
+    // Memberships have no foreign key to customers, so TRUNCATE's CASCADE no longer reaches them (nor triggers).
+    await pool.query('TRUNCATE customers, segment_memberships CASCADE');
     const rows = customers.map((c) => ({ id: randomUUID(), ...c }));
     const json = JSON.stringify(rows);
     await pool.query(
