@@ -55,6 +55,8 @@ export interface SegmentsSummary {
     ratioSqlToNode: Ms;
   }[];
   incremental: {
+    /** Server processes: `api,worker` in one, or `api` + `worker` in two. */
+    topology: string;
     sent: number;
     ok: number;
     errors: number;
@@ -120,7 +122,7 @@ export function formatSegmentsSummary(s: SegmentsSummary): string {
   if (inc) {
     const l = inc.latencyMs;
     lines.push(
-      `incremental       POST /v1/track → committed membership change (server roles api,worker; LISTEN on a ` +
+      `incremental       POST /v1/track → committed membership change (server processes: ${inc.topology}; LISTEN on a ` +
         'segment_transitions trigger)',
       `  events          ${int(inc.sent)} at ${inc.targetRps}/s (achieved ${n(inc.achievedRps)}/s, ${int(inc.ok)} ok, ` +
         `${inc.errors} errors); HTTP p50 ${ms(n(inc.httpMs.p50))} p99 ${ms(n(inc.httpMs.p99))}`,

@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { query } from './postgres';
 
 export interface RunningServer {
   base: URL;
@@ -18,6 +19,48 @@ export async function startServer(
   env: Record<string, string> = {},
 ): Promise<RunningServer> {
   const port = await freePort();
+  const base = new URL(`http://127.0.0.1:${port}`);
+  return spawnServer(
+    databaseUrl,
+    home,
+    { PORT: String(port), ...env },
+    base,
+    async () =>
+      (await fetch(new URL('/health', base)).then(
+        (r) => r.status,
+        () => 0,
+      )) === 200,
+  );
+}
+
+/**
+ * A process with the `worker` role only (no HTTP): ready once its notification listener is connected, which it
+ * opens after its queues are set up. `base` is meaningless for it.
+ */
+export async function startWorker(databaseUrl: string, home: string): Promise<RunningServer> {
+  const database = new URL(databaseUrl).pathname.slice(1);
+  const listening = async () =>
+    query(databaseUrl, (c) =>
+      c.query(`SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND application_name = 'waymark-listener'`, [
+        database,
+      ]),
+    ).then((r) => (r.rowCount ?? 0) > 0);
+  return spawnServer(
+    databaseUrl,
+    home,
+    { WAYMARK_ROLES: 'worker' },
+    new URL('http://127.0.0.1:0'),
+    listening,
+  );
+}
+
+async function spawnServer(
+  databaseUrl: string,
+  home: string,
+  env: Record<string, string>,
+  base: URL,
+  ready: () => Promise<boolean>,
+): Promise<RunningServer> {
   const key = `bench-admin-${randomBytes(16).toString('hex')}`;
   const main = path.resolve(__dirname, '../../src/main.js');
   // e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server under load.
@@ -27,7 +70,6 @@ export async function startServer(
       ...process.env,
       DATABASE_URL: databaseUrl,
       ADMIN_API_KEY: key,
-      PORT: String(port),
       LOG_LEVEL: 'warn',
       WAYMARK_HOME: home,
       ...env,
@@ -40,19 +82,14 @@ export async function startServer(
   child.stderr!.on('data', forward);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
-  const base = new URL(`http://127.0.0.1:${port}`);
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const status = await fetch(new URL('/health', base)).then(
-      (r) => r.status,
-      () => 0,
-    );
-    if (status === 200) break;
+    if (await ready()) break;
     if (child.exitCode !== null)
-      throw new Error(`the server exited with code ${child.exitCode} before /health`);
+      throw new Error(`the server exited with code ${child.exitCode} before it was ready`);
     if (Date.now() > deadline) {
       await stop(child, exited);
-      throw new Error('the server did not answer GET /health with 200 within 120 s');
+      throw new Error('the server was not ready within 120 s');
     }
     await new Promise((r) => setTimeout(r, 100));
   }
