@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../database/clock';
 import { TransactionService } from '../database/transaction.service';
-import { lockMembershipWriters } from './membership-writers';
+import { lockMembershipWriters, lockSegmentRefresh } from './membership-writers';
 import { compileSegmentSql, FULL_REFRESH_SETTINGS } from './rules/compile-sql';
 import type { SegmentRow } from './segment.types';
 
@@ -11,7 +11,7 @@ export interface RefreshResult {
   entered: number;
   exited: number;
   ms: number;
-  /** False when another process was already refreshing this segment. */
+  /** False when another process was already refreshing this segment, or it has been archived or deleted. */
   ran: boolean;
 }
 
@@ -40,11 +40,12 @@ export class RefreshSegmentUseCase {
     const now = this.clock.now();
     const { sql, params } = compileSegmentSql(segment.rules, { now });
     return this.tx.run(async (manager) => {
-      const [{ locked }] = await manager.query(
-        `SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked`,
-        [`segment:${segment.id}`],
-      );
-      if (!locked) return { segment: segment.key, members: 0, entered: 0, exited: 0, ms: 0, ran: false };
+      const skipped = { segment: segment.key, members: 0, entered: 0, exited: 0, ms: 0, ran: false };
+      if (!(await lockSegmentRefresh(manager, segment.id, false))) return skipped;
+      // The row may be older than an archive that committed while we waited for nothing: archived segments are not
+      // evaluated, and their memberships are gone.
+      const [current] = await manager.query(`SELECT archived_at FROM segments WHERE id = $1`, [segment.id]);
+      if (!current || current.archived_at) return skipped;
       for (const setting of FULL_REFRESH_SETTINGS) await manager.query(setting);
       // Dropped at the end of the transaction, committed or not; one refresh per transaction, so the name is free.
       await manager.query(`CREATE TEMP TABLE ${TARGET} ON COMMIT DROP AS ${sql}`, params);

@@ -79,7 +79,7 @@ export class SegmentsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Full refresh now (also runs on a schedule)' })
   async refresh(@Param('id') id: string) {
-    return this.refreshSegment.execute(await this.segments.get(id));
+    return this.refreshSegment.execute(await this.segments.active(id));
   }
 
   @Get('customers/:id/segments')

@@ -5,6 +5,7 @@ export enum SegmentsErrorCode {
   SEGMENT_KEY_TAKEN = 'SEGMENT_KEY_TAKEN',
   INVALID_SEGMENT_DEFINITION = 'INVALID_SEGMENT_DEFINITION',
   SEGMENT_IN_USE = 'SEGMENT_IN_USE',
+  SEGMENT_ARCHIVED = 'SEGMENT_ARCHIVED',
 }
 
 export class SegmentsException extends AppException {
@@ -14,6 +15,13 @@ export class SegmentsException extends AppException {
 
   static notFound(ref: string): SegmentsException {
     return new SegmentsException(SegmentsErrorCode.SEGMENT_NOT_FOUND, `Segment "${ref}" not found`);
+  }
+
+  static archived(key: string): SegmentsException {
+    return new SegmentsException(
+      SegmentsErrorCode.SEGMENT_ARCHIVED,
+      `Segment "${key}" is archived: archived segments are not evaluated`,
+    );
   }
 
   static invalid(problems: FieldProblem[]): SegmentsException {

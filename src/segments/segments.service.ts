@@ -10,6 +10,7 @@ import type { CreateSegmentDto, ListSegmentsQuery, MembersQuery, UpdateSegmentDt
 import { SegmentsErrorCode, SegmentsException } from './segments.exception';
 import { segmentReferences } from './rules/segment-references';
 import { SEGMENT_COLUMNS, SegmentRow } from './segment.types';
+import { lockSegmentRefresh } from './membership-writers';
 
 @Injectable()
 export class SegmentsService {
@@ -60,6 +61,13 @@ export class SegmentsService {
     );
     if (!rows.length) throw SegmentsException.notFound(ref);
     return rows[0];
+  }
+
+  /** A segment that is still evaluated: archived ones are refused with 409. */
+  async active(ref: string): Promise<SegmentRow> {
+    const segment = await this.get(ref);
+    if (segment.archivedAt) throw SegmentsException.archived(segment.key);
+    return segment;
   }
 
   async activeSegments(manager: EntityManager = this.dataSource.manager): Promise<SegmentRow[]> {
@@ -126,6 +134,8 @@ export class SegmentsService {
           `Segment "${segment.key}" is used by ${dependants.map((s) => `"${s.key}"`).join(', ')}`,
         );
       }
+      // A refresh writing this segment's memberships finishes first; later ones see it archived.
+      await lockSegmentRefresh(manager, segment.id, true);
       await manager.query(`UPDATE segments SET archived_at = $2 WHERE id = $1`, [
         segment.id,
         this.clock.now(),

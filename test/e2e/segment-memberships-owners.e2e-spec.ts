@@ -200,4 +200,49 @@ describe('segments: memberships follow their customers without foreign keys', ()
     expect(await count('segment_transitions', early)).toBe(0);
     expect(await kinds(s.id, witness)).toEqual(['entered']);
   });
+
+  describe('archiving and refreshing', () => {
+    const members = async (segment: string) =>
+      (
+        await t.db.query(`SELECT count(*)::int AS n FROM segment_memberships WHERE segment_id = $1`, [
+          segment,
+        ])
+      )[0].n as number;
+
+    it('an archive waits for a refresh that is writing, then leaves no membership behind', async () => {
+      await identify({ userId: 'arch-1', traits: { tier: 'arch-wait' } });
+      const s = await tierSegment('arch-wait');
+      const customer = await customerId('userId', 'arch-1');
+      // A refresh mid-write: it holds the segment's refresh lock and has inserted a membership, not yet committed.
+      const c = await connect();
+      await c.query('BEGIN');
+      await c.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`segment:${s.id}`]);
+      await c.query(
+        `INSERT INTO segment_memberships (segment_id, customer_id, entered_at) VALUES ($1, $2, now())`,
+        [s.id, customer],
+      );
+      const archived = t
+        .http()
+        .delete('/v1/segments/arch-wait')
+        .set('Authorization', admin)
+        .then((r) => r.status);
+      await untilWaiting(['advisory']);
+      await c.query('COMMIT');
+      expect(await archived).toBe(204);
+      expect(await members(s.id)).toBe(0);
+    });
+
+    it('a refresh of an archived segment writes nothing, and the API refuses it with 409', async () => {
+      await identify({ userId: 'arch-2', traits: { tier: 'arch-stale' } });
+      const s = await tierSegment('arch-stale');
+      await t.http().delete('/v1/segments/arch-stale').set('Authorization', admin).expect(204);
+      // The row read before the archive, as a scheduled refresh of all active segments may hold it.
+      const result = await t.app.get(RefreshSegmentUseCase).execute(s);
+      expect(result.ran).toBe(false);
+      expect(await members(s.id)).toBe(0);
+      const res = await post('/v1/segments/arch-stale/refresh', {}).expect(409);
+      expect(res.body.error).toBe('SEGMENT_ARCHIVED');
+      expect(await members(s.id)).toBe(0);
+    });
+  });
 });

@@ -56,6 +56,7 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   [SegmentsErrorCode.SEGMENT_KEY_TAKEN]: 409,
   [SegmentsErrorCode.INVALID_SEGMENT_DEFINITION]: 422,
   [SegmentsErrorCode.SEGMENT_IN_USE]: 409,
+  [SegmentsErrorCode.SEGMENT_ARCHIVED]: 409,
   [MessagingErrorCode.MESSAGE_NOT_FOUND]: 404,
   [MessagingErrorCode.SUPPRESSION_NOT_FOUND]: 404,
   [MessagingErrorCode.LINK_NOT_FOUND]: 404,
