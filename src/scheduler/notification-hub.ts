@@ -40,10 +40,8 @@ export class NotificationHub implements Notifications, OnApplicationShutdown {
     const known = this.handlers.get(channel);
     if (known) known.push(onNotify);
     else this.handlers.set(channel, [onNotify]);
-    if (!this.client && !this.connecting)
-      this.connecting = this.connect().finally(() => (this.connecting = undefined));
-    if (this.connecting) return this.connecting; // connect() listens to every channel known by then
-    if (!known) await this.listen(this.client!, channel).catch((error) => this.failed(error));
+    if (!this.client) return this.ensureConnecting(); // connect() listens to every channel known by then
+    if (!known) await this.listen(this.client, channel).catch((error) => this.failed(error));
     onNotify();
   }
 
@@ -52,6 +50,12 @@ export class NotificationHub implements Notifications, OnApplicationShutdown {
     clearTimeout(this.retry);
     await this.connecting?.catch(() => undefined);
     await this.client?.end().catch(() => undefined);
+  }
+
+  /** The connection attempt in progress, or a new one: never two at once. */
+  private ensureConnecting(): Promise<void> {
+    this.connecting ??= this.connect().finally(() => (this.connecting = undefined));
+    return this.connecting;
   }
 
   private async connect(): Promise<void> {
@@ -85,9 +89,6 @@ export class NotificationHub implements Notifications, OnApplicationShutdown {
     this.client = undefined;
     void broken?.end().catch(() => undefined);
     clearTimeout(this.retry);
-    this.retry = setTimeout(() => {
-      if (!this.client && !this.connecting)
-        this.connecting = this.connect().finally(() => (this.connecting = undefined));
-    }, RECONNECT_MS);
+    this.retry = setTimeout(() => void (this.client ?? this.ensureConnecting()), RECONNECT_MS);
   }
 }

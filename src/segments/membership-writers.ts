@@ -28,20 +28,20 @@ export async function lockMembershipWriters(manager: EntityManager, mode: 'write
 const LOCK_KEY = 'segments:membership-writers';
 
 /**
- * One segment's refresh lock: a refresh tries it and skips the segment when another holds it; archiving waits for
- * it, so a refresh that is running finishes before the archive deletes the memberships, and one that starts later
- * sees the segment archived (see RefreshSegmentUseCase).
+ * One segment's refresh lock. A refresh only tries it and skips the segment when another holds it; archiving waits
+ * for it, so a refresh that is running finishes before the archive deletes the memberships, and one that starts
+ * later sees the segment archived (see RefreshSegmentUseCase).
  */
-export async function lockSegmentRefresh(
-  manager: EntityManager,
-  segmentId: string,
-  wait: boolean,
-): Promise<boolean> {
+export async function tryLockSegmentRefresh(manager: EntityManager, segmentId: string): Promise<boolean> {
   const [{ locked }]: { locked: boolean }[] = await manager.query(
-    wait
-      ? `SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) IS NULL AS locked`
-      : `SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked`,
-    [`segment:${segmentId}`],
+    `SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked`,
+    [refreshKey(segmentId)],
   );
   return locked;
 }
+
+export async function lockSegmentRefresh(manager: EntityManager, segmentId: string): Promise<void> {
+  await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [refreshKey(segmentId)]);
+}
+
+const refreshKey = (segmentId: string) => `segment:${segmentId}`;

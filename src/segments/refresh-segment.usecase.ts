@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../database/clock';
 import { TransactionService } from '../database/transaction.service';
-import { lockMembershipWriters, lockSegmentRefresh } from './membership-writers';
+import { lockMembershipWriters, tryLockSegmentRefresh } from './membership-writers';
 import { compileSegmentSql, FULL_REFRESH_SETTINGS } from './rules/compile-sql';
 import type { SegmentRow } from './segment.types';
 
@@ -41,7 +41,7 @@ export class RefreshSegmentUseCase {
     const { sql, params } = compileSegmentSql(segment.rules, { now });
     return this.tx.run(async (manager) => {
       const skipped = { segment: segment.key, members: 0, entered: 0, exited: 0, ms: 0, ran: false };
-      if (!(await lockSegmentRefresh(manager, segment.id, false))) return skipped;
+      if (!(await tryLockSegmentRefresh(manager, segment.id))) return skipped;
       // The row may be older than an archive that committed while we waited for nothing: archived segments are not
       // evaluated, and their memberships are gone.
       const [current] = await manager.query(`SELECT archived_at FROM segments WHERE id = $1`, [segment.id]);

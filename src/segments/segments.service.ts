@@ -135,7 +135,7 @@ export class SegmentsService {
         );
       }
       // A refresh writing this segment's memberships finishes first; later ones see it archived.
-      await lockSegmentRefresh(manager, segment.id, true);
+      await lockSegmentRefresh(manager, segment.id);
       await manager.query(`UPDATE segments SET archived_at = $2 WHERE id = $1`, [
         segment.id,
         this.clock.now(),
