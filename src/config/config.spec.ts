@@ -11,6 +11,7 @@ describe('loadConfig', () => {
       port: 3000,
       publicUrl: 'http://localhost:3000',
       roles: ['api', 'worker', 'scheduler'],
+      workerThread: false,
     });
     expect(c.home).toBe(path.resolve('.waymark'));
     expect(c.bodyLimitBytes).toBe(5 * 1024 * 1024);
@@ -27,6 +28,7 @@ describe('loadConfig', () => {
       WAYMARK_ROLES: 'worker',
       BODY_LIMIT: '512kb',
       DB_POOL_SIZE: '7',
+      WORKER_THREAD: 'True',
     });
     expect(c).toMatchObject({
       databaseUrl: 'postgres://u:p@db:5432/w',
@@ -37,6 +39,7 @@ describe('loadConfig', () => {
       roles: ['worker'],
       bodyLimitBytes: 512 * 1024,
       dbPoolSize: 7,
+      workerThread: true,
     });
   });
 
@@ -51,6 +54,7 @@ describe('loadConfig', () => {
     ['BODY_LIMIT', { BODY_LIMIT: 'lots' }],
     ['DB_POOL_SIZE', { DB_POOL_SIZE: '0' }],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+    ['WORKER_THREAD', { WORKER_THREAD: 'yes' }],
   ])('a wrong %s stops start-up with a message naming it', (name, env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(name));

@@ -18,6 +18,11 @@ export interface AppConfig {
   smtpUrl?: string;
   home: string;
   roles: Role[];
+  /**
+   * With the api role and others in one process: run the others on a thread of their own (own event loop). Off by
+   * default: on two cores it made single /v1/track calls slower (see README), so it is for machines with spare cores.
+   */
+  workerThread: boolean;
   /** Largest JSON body accepted by the API, in bytes. */
   bodyLimitBytes: number;
   /** Largest CSV import accepted, in bytes. */
@@ -99,6 +104,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       `WAYMARK_ROLES has unknown roles: ${unknownRoles.join(', ')} (allowed: ${ROLES.join(', ')})`,
     );
 
+  const threadText = (str('WORKER_THREAD') ?? 'false').toLowerCase();
+  if (!['true', 'false'].includes(threadText))
+    problems.push(`WORKER_THREAD must be true or false (got "${threadText}")`);
+  const workerThread = threadText === 'true';
+
   const bodyLimitBytes = size('BODY_LIMIT', str('BODY_LIMIT') ?? '5mb', problems);
   const importLimitBytes = size('IMPORT_LIMIT', str('IMPORT_LIMIT') ?? '2gb', problems);
 
@@ -152,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     smtpUrl,
     home,
     roles,
+    workerThread,
     bodyLimitBytes,
     importLimitBytes,
     dbPoolSize,

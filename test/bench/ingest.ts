@@ -100,6 +100,8 @@ export async function runIngest(argv: string[]): Promise<number> {
     const trackPostgresCpu = await measureCpu(() => backendPids(db.url));
     const track = await trackAtRate(server, w, trackRate, trackSeconds);
     const trackCpu = { server: await trackServerCpu(), postgres: await trackPostgresCpu() };
+    for (const f of track.failures.slice(0, 5)) log(`  ${f}`);
+    if (track.failures.length) problems.push(`${track.failures.length} of the track requests failed`);
     const finalCount = await count();
     if (finalCount !== events + track.ok)
       problems.push(

@@ -27,12 +27,14 @@ import { startServer, startWorker } from './server';
 import { int, summarize } from './stats';
 
 export const usage = `segments [--customers N=1000000] [--events N=10000000] [--incremental-events 10000] [--rate 150]
-         [--seed 42] [--json] [--keep] [--split-roles]
+         [--seed 42] [--json] [--keep] [--split-roles | --worker-thread]
   Generates customers (traits), events over 180 days, customer_stats and RFM scores set-based in SQL; times a full
   refresh (RefreshSegmentUseCase, twice) of six segments — trait, stats, two event windows, RFM, nested
   any/all/not —; times the same refresh of two of them done by loading facts into Node and running
   json-rules-engine; then measures, against the real server (roles api,worker), the latency from POST /v1/track to
-  the committed membership change (--split-roles: an api process and a worker process instead of one with both).
+  the committed membership change: one process with both roles on one event loop, as npm start runs it
+  (--worker-thread: WORKER_THREAD=true, the worker role on a thread of its own; --split-roles: an api process and a
+  worker process).
   Targets: each full refresh < 10 s, incremental p99 < 50 ms.`;
 
 const TARGET_REFRESH_MS = 10_000;
@@ -54,6 +56,7 @@ export async function runSegmentsBench(argv: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       'split-roles': { type: 'boolean', default: false },
+      'worker-thread': { type: 'boolean', default: false },
     },
   });
   const num = (name: 'customers' | 'events' | 'incremental-events' | 'rate' | 'seed', min: number) => {
@@ -244,10 +247,14 @@ export async function runSegmentsBench(argv: string[]): Promise<number> {
           `with ${STATS_MIN_ORDERS - 1} orders`,
       );
       await checkpoint();
-      // One process with both roles, as `npm start` runs; or (--split-roles) an api process and a worker process,
-      // the scale-out topology, where the segment worker's evaluations no longer share the HTTP event loop.
+      // One process with both roles, as `npm start` runs (with --worker-thread the worker role on a thread of its
+      // own); or (--split-roles) an api process and a worker process, the scale-out topology.
       const split = values['split-roles'];
-      const server = await startServer(db.url, home, { WAYMARK_ROLES: split ? 'api' : 'api,worker' });
+      const thread = values['worker-thread'];
+      const server = await startServer(db.url, home, {
+        WAYMARK_ROLES: split ? 'api' : 'api,worker',
+        WORKER_THREAD: thread ? 'true' : 'false',
+      });
       cleanups.push(server.stop);
       const worker = split ? await startWorker(db.url, home) : undefined;
       if (worker) cleanups.push(worker.stop);
@@ -268,7 +275,11 @@ export async function runSegmentsBench(argv: string[]): Promise<number> {
         problems.push(`${r.flippedInDatabase} customers have transitions, ${r.flips.size} were notified`);
       if (r.leftInQueue) problems.push(`${r.leftInQueue} customers were left in customer_changes`);
       incremental = {
-        topology: split ? 'api + worker' : 'api,worker in one',
+        topology: split
+          ? 'api + worker'
+          : thread
+            ? 'api,worker in one, worker role on its own thread'
+            : 'api,worker in one',
         sent: r.sent,
         ok: r.ok,
         errors: r.failures.length,
