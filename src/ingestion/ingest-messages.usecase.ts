@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../database/clock';
 import { TransactionService } from '../database/transaction.service';
 import { Metrics } from '../ops/metrics';
+import { Notifier } from '../scheduler/notifier';
 import {
   IdentityKind,
   identityKey,
@@ -13,7 +14,7 @@ import {
   planIdentities,
 } from './identity-plan';
 import { writeEvents } from './write-events';
-import { IncomingMessage, ORDER_COMPLETED } from './message';
+import { CUSTOMER_CHANGES_CHANNEL, IncomingMessage, ORDER_COMPLETED } from './message';
 import { mergeProfileUpdates, ProfileUpdate } from './stats-delta';
 import { profileAssignments } from './profile-assignments';
 
@@ -40,6 +41,7 @@ export class IngestMessagesUseCase {
     private readonly tx: TransactionService,
     private readonly clock: Clock,
     private readonly metrics: Metrics,
+    private readonly notifier: Notifier,
   ) {}
 
   async execute(all: IncomingMessage[]): Promise<IngestResult> {
@@ -53,9 +55,11 @@ export class IngestMessagesUseCase {
     const seen = new Set<string>();
     const messages = all.filter((m) => !seen.has(m.messageId) && seen.add(m.messageId));
     const keys = identityKeys(messages);
-    const stored =
+    const { stored, queued } =
       (await this.storeKnown(messages, keys)) ??
       (await this.tx.run((manager) => this.store(manager, messages, keys), RETRY_ON));
+    // Committed by now: the segment workers can see the queued customers when they wake.
+    if (queued) this.notifier.notify(CUSTOMER_CHANGES_CHANNEL);
     const byType: Record<string, number> = {};
     for (const m of stored) byType[m.type] = (byType[m.type] ?? 0) + 1;
     this.metrics.countIngested(byType, all.length - stored.length);
@@ -105,20 +109,31 @@ export class IngestMessagesUseCase {
     return stored;
   }
 
-  /** Writes the batch; returns the messages actually stored (replayed messageIds are skipped and change nothing). */
+  /**
+   * Writes the batch; returns the messages actually stored (replayed messageIds are skipped and change nothing) and
+   * whether customers were newly queued for segment evaluation.
+   */
   private async write(
     manager: EntityManager,
     messages: IncomingMessage[],
     customerOf: string[],
     merged: string[],
     emails: { value: string; customerId: string }[],
-  ): Promise<IncomingMessage[]> {
+  ): Promise<{ stored: IncomingMessage[]; queued: boolean }> {
     const customerOfId = new Map(messages.map((m, i) => [m.messageId, customerOf[i]]));
     const customerOfMessage = (m: IncomingMessage) => customerOfId.get(m.messageId)!;
     const identifies = messages.filter((m) => m.type === 'identify');
     const profiles = mergeProfileUpdates(identifies, customerOfMessage);
     const now = this.clock.now();
-    const inserted = await writeEvents(manager, messages, customerOf, merged, now, profiles, emails);
+    const { inserted, queued } = await writeEvents(
+      manager,
+      messages,
+      customerOf,
+      merged,
+      now,
+      profiles,
+      emails,
+    );
     // A customer with some identify calls stored and some replayed: apply the stored ones alone.
     const partial = new Set(
       profiles
@@ -131,7 +146,7 @@ export class IngestMessagesUseCase {
       const again = identifies.filter((m) => inserted.has(m.messageId) && partial.has(customerOfMessage(m)));
       await this.updateProfiles(manager, mergeProfileUpdates(again, customerOfMessage), now);
     }
-    return messages.filter((m) => inserted.has(m.messageId));
+    return { stored: messages.filter((m) => inserted.has(m.messageId)), queued };
   }
 
   private async knownIdentities(manager: EntityManager, keys: { kind: string; value: string }[]) {

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { CUSTOMER_CHANGES_CHANNEL, IncomingMessage, ORDER_COMPLETED } from './message';
+import { IncomingMessage, ORDER_COMPLETED } from './message';
 import type { ProfileUpdate } from './stats-delta';
 import { profileAssignments } from './profile-assignments';
 
@@ -9,7 +9,8 @@ import { profileAssignments } from './profile-assignments';
  * actually stored (not duplicate messageIds) reach the stats and the queue. Customers in `recomputed` are left out
  * of the increment because the caller rebuilds their stats from the log (merges). Profile updates from identify
  * calls apply only when every call folded into them was stored, so a replay changes nothing; email identities
- * are linked when still free.
+ * are linked when still free. `queued` says whether a customer was newly queued: the caller notifies the segment
+ * workers after its commit (see Notifier).
  */
 export async function writeEvents(
   manager: EntityManager,
@@ -19,11 +20,11 @@ export async function writeEvents(
   now: Date,
   profiles: ProfileUpdate[] = [],
   emails: { value: string; customerId: string }[] = [],
-): Promise<Set<string>> {
+): Promise<{ inserted: Set<string>; queued: boolean }> {
   // The events arrive as json, not jsonb: each row's properties and context are then parsed once, straight into
   // their jsonb columns, instead of the whole batch being built as one jsonb document and taken apart again.
   const withProfiles = profiles.length > 0 || emails.length > 0;
-  const rows: { message_id: string | null }[] = await manager.query(
+  const rows: { message_id: string | null; queued: boolean | null }[] = await manager.query(
     `WITH ins AS (
        INSERT INTO events (message_id, customer_id, type, event, properties, "timestamp", original_timestamp, sent_at, received_at, context)
        SELECT m, c, t, e, p, ts, ots, sa, ra, ctx FROM json_to_recordset($1::json)
@@ -69,11 +70,11 @@ ${withProfiles ? PROFILE_CTES : ''}     queued AS (
        INSERT INTO customer_changes (customer_id, changed_at)
        SELECT DISTINCT customer_id, $3::timestamptz FROM ins ORDER BY 1
        ON CONFLICT (customer_id) DO NOTHING RETURNING 1)
-     SELECT message_id FROM ins
+     SELECT message_id, NULL::boolean AS queued FROM ins
      UNION ALL
-     SELECT NULL FROM (SELECT pg_notify('${CUSTOMER_CHANGES_CHANNEL}', '') WHERE EXISTS (SELECT 1 FROM queued)) AS notified
+     SELECT NULL, EXISTS (SELECT 1 FROM queued)
      UNION ALL
-     SELECT NULL FROM (SELECT count(*) FROM stats) AS s`,
+     SELECT NULL, NULL FROM (SELECT count(*) FROM stats) AS s`,
     [
       JSON.stringify(
         messages.map((m, i) => ({
@@ -105,7 +106,10 @@ ${withProfiles ? PROFILE_CTES : ''}     queued AS (
       JSON.stringify(emails.map((e) => ({ value: e.value, customer_id: e.customerId }))),
     ].slice(0, withProfiles ? 5 : 3),
   );
-  return new Set(rows.filter((r) => r.message_id !== null).map((r) => r.message_id!));
+  return {
+    inserted: new Set(rows.filter((r) => r.message_id !== null).map((r) => r.message_id!)),
+    queued: rows.some((r) => r.queued === true),
+  };
 }
 
 /**
