@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { LOGGER } from '../common/logging/logger.token';
@@ -16,7 +16,7 @@ import { LOGGER } from '../common/logging/logger.token';
  * tables and their workers poll.
  */
 @Injectable()
-export class Notifier implements OnApplicationShutdown {
+export class Notifier implements BeforeApplicationShutdown {
   private readonly channels = new Map<string, { again: boolean; done: Promise<void> }>();
 
   constructor(
@@ -36,8 +36,18 @@ export class Notifier implements OnApplicationShutdown {
     state.done = this.send(channel, state);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Resolves once every NOTIFY called for so far has been sent (or has failed). */
+  async flush(): Promise<void> {
     await Promise.all([...this.channels.values()].map((s) => s.done));
+  }
+
+  /**
+   * Before the database connections close (TypeORM closes them on application shutdown): a NOTIFY still waiting
+   * for a connection when the pool ends would never settle, and a command-line process waiting for it would end
+   * with its event loop empty and exit code 0 instead of its own.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.flush();
   }
 
   private async send(channel: string, state: { again: boolean }): Promise<void> {

@@ -26,7 +26,7 @@ describe('Notifier', () => {
   const on = (channel: string) => received.filter((n) => n.channel === channel).length;
   /** Every notification sent before it has arrived once this test's own sentinel has (one sender, in order). */
   const settled = async (notifier: Notifier) => {
-    await notifier.onApplicationShutdown();
+    await notifier.flush();
     const before = on('waymark_test_sentinel');
     await listener.query(`LISTEN waymark_test_sentinel`);
     await t.db.query(`NOTIFY waymark_test_sentinel`);
