@@ -2,6 +2,7 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
 import * as nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import type { AppConfig } from '../config/config';
@@ -47,10 +48,15 @@ export class MailTransport implements OnApplicationShutdown {
         headers: mail.headers,
       });
     // Composed here into one buffer by string concatenation (MailComposer's node tree and streams were about a third
-    // of the sender's CPU), handed to the pool as raw MIME: the pool writes it to the socket in one piece.
+    // of the sender's CPU) and handed to the SMTP transport as it is: the pool writes it to the socket in one piece.
     const { raw, envelope } = composeMime(mail);
-    const info = await this.smtp().sendMail({ raw, envelope, messageId: mail.messageId });
-    return { providerMessageId: String(info.response ?? info.messageId) };
+    const transport = this.smtp().transporter as unknown as ComposedTransport;
+    const info = await new Promise<{ response?: string }>((resolve, reject) =>
+      transport.send(composedMail(raw, envelope, mail.messageId), (error, sent) =>
+        error ? reject(error) : resolve(sent),
+      ),
+    );
+    return { providerMessageId: String(info.response ?? mail.messageId) };
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -81,4 +87,30 @@ export class MailTransport implements OnApplicationShutdown {
     await fs.writeFile(file, info.message as Buffer);
     return { providerMessageId: `file:${path.basename(file)}` };
   }
+}
+
+/** nodemailer's SMTP transports (pooled or not), as `sendMail` calls them once it has built a message. */
+interface ComposedTransport {
+  send(
+    mail: ReturnType<typeof composedMail>,
+    callback: (error: Error | null, info: { response?: string }) => void,
+  ): void;
+}
+
+/**
+ * An already composed message in the shape nodemailer's SMTP transports read from what `sendMail` builds (`data`
+ * options and a `message` with its envelope, Message-ID and content stream). Going to the transport directly skips
+ * what `sendMail` would redo for a raw message: plugins, a MIME node per message, a stream pipeline with an abort
+ * signal; about 7 % of the sender's CPU in a profile. Retries, rate limits and connection handling stay the pool's.
+ */
+function composedMail(raw: Buffer, envelope: { from: string; to: string[] }, messageId: string) {
+  return {
+    data: {},
+    message: {
+      getEnvelope: () => ({ from: envelope.from, to: [...envelope.to] }),
+      messageId: () => messageId,
+      getHeader: (key: string) => (key.toLowerCase() === 'message-id' ? messageId : undefined),
+      createReadStream: () => new PassThrough().end(raw),
+    },
+  };
 }
