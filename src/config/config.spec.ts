@@ -70,11 +70,14 @@ describe('loadConfig', () => {
   });
 
   describe('POSTGRES_BIN_DIR', () => {
+    const made: string[] = [];
     const binDir = (programs: string[]) => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'waymark-bin-'));
+      made.push(dir);
       for (const p of programs) fs.writeFileSync(path.join(dir, p), '#!/bin/sh\n', { mode: 0o755 });
       return dir;
     };
+    afterAll(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
     it('names a directory holding initdb, pg_ctl and postgres for the embedded database', () => {
       const dir = binDir(['initdb', 'pg_ctl', 'postgres']);
