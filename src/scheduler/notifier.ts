@@ -17,7 +17,8 @@ import { LOGGER } from '../common/logging/logger.token';
  */
 @Injectable()
 export class Notifier implements BeforeApplicationShutdown {
-  private readonly channels = new Map<string, { again: boolean; done: Promise<void> }>();
+  /** Per channel with a NOTIFY in flight: whether calls came in meanwhile, and when the sending ends. */
+  private readonly channels = new Map<string, { again: boolean; done?: Promise<void> }>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -31,7 +32,7 @@ export class Notifier implements BeforeApplicationShutdown {
       sending.again = true;
       return;
     }
-    const state = { again: false, done: Promise.resolve() };
+    const state: { again: boolean; done?: Promise<void> } = { again: false };
     this.channels.set(channel, state);
     state.done = this.send(channel, state);
   }

@@ -58,11 +58,6 @@ describe('the server process with its roles on two threads', () => {
     });
     return { status: res.status, body: await res.json().catch(() => null) };
   };
-  const logs = (s: ChildServer): { msg?: string; [key: string]: unknown }[] =>
-    s.stdout
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l));
   const connections = async () =>
     Number(
       (
@@ -83,7 +78,7 @@ describe('the server process with its roles on two threads', () => {
 
   it('serves HTTP while the thread evaluates segments; SIGTERM stops both threads and closes every connection', async () => {
     const s = await start({ WORKER_THREAD: 'true' });
-    const started = logs(s).find((l) => l.msg === 'roles started on their own thread');
+    const started = s.logs().find((l) => l.msg === 'roles started on their own thread');
     expect(started).toMatchObject({ roles: ['worker', 'scheduler'] });
     expect(
       (
@@ -109,7 +104,7 @@ describe('the server process with its roles on two threads', () => {
 
   it('by default every role stays on one thread, and the worker role runs there', async () => {
     const s = await start();
-    expect(logs(s).some((l) => l.msg === 'roles started on their own thread')).toBe(false);
+    expect(s.logs().some((l) => l.msg === 'roles started on their own thread')).toBe(false);
     expect(
       (await call(s, 'POST', '/v1/identify', { userId: 'u-single', traits: { plan: 'vip' } })).status,
     ).toBe(200);

@@ -92,4 +92,12 @@ export class ChildServer {
   output(): string {
     return `--- stdout\n${this.stdout.slice(-4000)}\n--- stderr\n${this.stderr.slice(-4000)}`;
   }
+
+  /** The structured log lines (JSON on stdout) kept so far; the kept tail may begin inside a line, skipped. */
+  logs(): { msg?: string; [key: string]: unknown }[] {
+    return this.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{') && l.endsWith('}'))
+      .map((l) => JSON.parse(l));
+  }
 }
