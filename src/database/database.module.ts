@@ -4,6 +4,7 @@ import { APP_CONFIG } from '../config/config.token';
 import type { AppConfig } from '../config/config';
 import { Clock } from './clock';
 import { dataSourceOptions } from './data-source-options';
+import { Notifier } from './notifier';
 import { TransactionService } from './transaction.service';
 
 @Global()
@@ -14,7 +15,7 @@ import { TransactionService } from './transaction.service';
       useFactory: (config: AppConfig) => dataSourceOptions(config.databaseUrl!, config.dbPoolSize),
     }),
   ],
-  providers: [TransactionService, Clock],
-  exports: [TransactionService, Clock],
+  providers: [TransactionService, Clock, Notifier],
+  exports: [TransactionService, Clock, Notifier],
 })
 export class DatabaseModule {}

@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../database/clock';
 import { TransactionService } from '../database/transaction.service';
 import { Metrics } from '../ops/metrics';
-import { Notifier } from '../scheduler/notifier';
+import { Notifier } from '../database/notifier';
 import {
   IdentityKind,
   identityKey,

@@ -4,6 +4,7 @@ import { Page, PageQuery, textCursorAfter, textPage } from '../common/http/pagin
 import { isUuid } from '../common/http/uuid';
 import { Clock } from '../database/clock';
 import { TransactionService } from '../database/transaction.service';
+import { JOURNEY_RUNS_CHANNEL } from './engine/advance-runs.usecase';
 import type { JourneyDefinition } from './graph/definition';
 import { journeyReferences, validateJourney } from './graph/validate';
 import { loadReferences, pinReferences } from './journey-references';
@@ -107,7 +108,6 @@ export class JourneysService {
         [journey.id, version, status, now],
       );
       await this.refreshWatches(manager);
-      await manager.query(`SELECT pg_notify('waymark_journeys', '')`);
       return { ...rows[0], version };
     });
   }
@@ -164,7 +164,7 @@ export class JourneysService {
         `UPDATE journeys SET status = $2, updated_at = $3 WHERE id = $1 RETURNING ${JOURNEY_COLUMNS}`,
         [journey.id, to, this.clock.now()],
       );
-      await manager.query(`SELECT pg_notify('waymark_journey_runs', '')`);
+      await this.tx.notifyOnCommit(manager, JOURNEY_RUNS_CHANNEL);
       return rows[0];
     });
   }

@@ -1,37 +1,46 @@
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { TransactionService } from '../database/transaction.service';
 import { CUSTOMER_CHANGES_CHANNEL } from '../ingestion/message';
 
 /**
  * Records an email event the server observed itself (`Unsubscribed`, `Email Bounced`, `Email Opened`, …) as a
  * customer track event, the way ingestion would: idempotent on `messageId`, customer_stats brought up to date and
- * the customer queued for incremental segment evaluation, in one statement. These events are never orders, so the
- * stats change is a delta (seen times, counters) rather than a rebuild from the event log. One event of the batch
- * form below.
- * Returns false when the messageId was already stored.
+ * the customer queued for incremental segment evaluation, in one statement; the segment workers are woken once the
+ * caller's transaction commits. These events are never orders, so the stats change is a delta (seen times,
+ * counters) rather than a rebuild from the event log. One event of the batch form below.
  */
-export async function recordCustomerEvent(
-  manager: EntityManager,
-  customerId: string,
-  event: string,
-  messageId: string,
-  properties: Record<string, unknown>,
-  at: Date,
-): Promise<boolean> {
-  const [{ inserted }] = await manager.query(
-    `WITH source AS (SELECT $1::text AS message_id, $2::uuid AS customer_id, $4::jsonb AS properties),
-     ${customerEventsCtes('source', '$3::text', '$5::timestamptz')}
-     SELECT (SELECT count(*) FROM ev)::int AS inserted,
-            (SELECT count(*) FROM stats) + (SELECT count(*) FROM queued) + (SELECT count(*) FROM notified) AS written`,
-    [messageId, customerId, event, properties, at],
-  );
-  return inserted > 0;
+@Injectable()
+export class CustomerEventRecorder {
+  constructor(private readonly tx: TransactionService) {}
+
+  /** Returns false when the messageId was already stored. */
+  async record(
+    manager: EntityManager,
+    customerId: string,
+    event: string,
+    messageId: string,
+    properties: Record<string, unknown>,
+    at: Date,
+  ): Promise<boolean> {
+    const [{ inserted }] = await manager.query(
+      `WITH source AS (SELECT $1::text AS message_id, $2::uuid AS customer_id, $4::jsonb AS properties),
+       ${customerEventsCtes('source', '$3::text', '$5::timestamptz')}
+       SELECT (SELECT count(*) FROM ev)::int AS inserted,
+              (SELECT count(*) FROM stats) + (SELECT count(*) FROM queued) AS written`,
+      [messageId, customerId, event, properties, at],
+    );
+    if (inserted > 0) await this.tx.notifyOnCommit(manager, CUSTOMER_CHANGES_CHANNEL);
+    return inserted > 0;
+  }
 }
 
 /**
- * `recordCustomerEvent` for many events of one name in the same statement: CTEs to append to a `WITH` whose CTE
+ * `CustomerEventRecorder.record` for many events of one name in the same statement: CTEs to append to a `WITH` whose CTE
  * `source` yields (message_id, customer_id, properties). `event` and `at` are SQL expressions (parameters). The CTE
- * `ev` holds the customers of the events actually inserted (one row each); `notified` calls pg_notify when any was.
- * Stats and queue rows are written once per customer (a statement may not upsert the same row twice).
+ * `ev` holds the customers of the events actually inserted (one row each); when it has any, the caller wakes the
+ * segment workers after its commit (TransactionService.notifyOnCommit with CUSTOMER_CHANGES_CHANNEL). Stats and
+ * queue rows are written once per customer (a statement may not upsert the same row twice).
  */
 export function customerEventsCtes(source: string, event: string, at: string): string {
   return `ev AS (
@@ -55,7 +64,5 @@ export function customerEventsCtes(source: string, event: string, at: string): s
      queued AS (
        INSERT INTO customer_changes (customer_id, changed_at) SELECT customer_id, ${at} FROM per_customer
        ON CONFLICT (customer_id) DO UPDATE SET changed_at = EXCLUDED.changed_at
-       RETURNING 1),
-     notified AS (
-       SELECT pg_notify('${CUSTOMER_CHANGES_CHANNEL}', '') FROM (SELECT 1 FROM ev LIMIT 1) one)`;
+       RETURNING 1)`;
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { isUuid } from '../common/http/uuid';
 import { Clock } from '../database/clock';
 import { TransactionService } from '../database/transaction.service';
-import { recordCustomerEvent } from './customer-events';
+import { CustomerEventRecorder } from './customer-events';
 import type { EmailEventDto } from './messaging.dto';
 import { SuppressionsService } from './suppressions.service';
 
@@ -22,6 +22,7 @@ export class EmailEventsUseCase {
   constructor(
     private readonly tx: TransactionService,
     private readonly clock: Clock,
+    private readonly customerEvents: CustomerEventRecorder,
     private readonly suppressions: SuppressionsService,
   ) {}
 
@@ -47,7 +48,7 @@ export class EmailEventsUseCase {
             WHERE id = $1 AND status = 'sent'`,
           [row.id, now],
         );
-        await recordCustomerEvent(
+        await this.customerEvents.record(
           m,
           row.customer_id,
           'Email Bounced',
@@ -61,7 +62,7 @@ export class EmailEventsUseCase {
             WHERE id = $1`,
           [row.customer_id, now],
         );
-        await recordCustomerEvent(
+        await this.customerEvents.record(
           m,
           row.customer_id,
           'Email Complained',

@@ -146,7 +146,7 @@ export class MessagesService {
     const [row] = await manager.query(`SELECT id FROM messages WHERE idempotency_key = $1`, [key]);
     if (!row) throw CustomersException.notFound(input.customerId); // erased meanwhile
     const existing = row.id as string;
-    if (existing === id) await manager.query(`SELECT pg_notify('${MESSAGES_CHANNEL}', '')`);
+    if (existing === id) await this.tx.notifyOnCommit(manager, MESSAGES_CHANNEL);
     return { id: existing, created: existing === id };
   }
 
@@ -200,7 +200,7 @@ export class MessagesService {
       const existing = byKey.get(input.idempotencyKey);
       return existing === undefined ? null : { id: existing, created: existing === ids[k] };
     });
-    if (out.some((o) => o?.created)) await manager.query(`SELECT pg_notify('${MESSAGES_CHANNEL}', '')`);
+    if (out.some((o) => o?.created)) await this.tx.notifyOnCommit(manager, MESSAGES_CHANNEL);
     return out;
   }
 

@@ -8,6 +8,7 @@ import { MailTransport } from './mail-transport';
 import { MessagesController } from './messages.controller';
 import { MessagesService } from './messages.service';
 import { BatchGuard } from './batch-guard';
+import { CustomerEventRecorder } from './customer-events';
 import { SentRecorder } from './sent-recorder';
 import { SendMessagesUseCase } from './send-messages.usecase';
 import { SenderWorker } from './sender-worker';
@@ -43,6 +44,7 @@ import { ViewInBrowserUseCase } from './view-in-browser.usecase';
     SendMessagesUseCase,
     BatchGuard,
     SentRecorder,
+    CustomerEventRecorder,
     SenderWorker,
     MailTransport,
     LinkSigner,

@@ -7,7 +7,7 @@ import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.token';
 import { Clock } from '../database/clock';
 import { TransactionService } from '../database/transaction.service';
-import { recordCustomerEvent } from './customer-events';
+import { CustomerEventRecorder } from './customer-events';
 import { BatchGuard } from './batch-guard';
 import { backoffMs, classifySendError, MAX_ATTEMPTS, publicHost } from './delivery-rules';
 import { MailTransport } from './mail-transport';
@@ -65,6 +65,7 @@ export class SendMessagesUseCase {
     private readonly dataSource: DataSource,
     private readonly tx: TransactionService,
     private readonly clock: Clock,
+    private readonly customerEvents: CustomerEventRecorder,
     private readonly messages: MessageRenderer,
     private readonly transport: MailTransport,
     private readonly suppressions: SuppressionsService,
@@ -178,7 +179,7 @@ export class SendMessagesUseCase {
           `INSERT INTO message_events (message_id, customer_id, type, data, at) VALUES ($1, $2, 'bounce', $3, $4)`,
           [row.id, row.customer_id, { error: detail }, now],
         );
-        await recordCustomerEvent(
+        await this.customerEvents.record(
           m,
           row.customer_id,
           'Email Bounced',

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../database/clock';
 import { TransactionService } from '../database/transaction.service';
+import { CUSTOMER_CHANGES_CHANNEL } from '../ingestion/message';
 import { customerEventsCtes } from './customer-events';
 
 export interface SentMessage {
@@ -29,7 +30,7 @@ export class SentRecorder {
     if (!sent.length) return 0;
     return this.tx.run(async (m) => {
       const at = this.clock.now();
-      const [{ marked }] = await m.query(
+      const [{ marked, queued }] = await m.query(
         `WITH accepted AS (
            SELECT * FROM unnest($3::uuid[], $4::text[], $5::text[], $6::jsonb[], $7::text[])
                       AS a(id, subject, provider_message_id, links, template_key)),
@@ -51,7 +52,7 @@ export class SentRecorder {
              FROM marked),
          ${customerEventsCtes('source', `'Email Sent'`, '$2::timestamptz')}
          SELECT (SELECT count(*) FROM marked)::int AS marked, (SELECT count(*) FROM sent_events) AS events,
-                (SELECT count(*) FROM stats) + (SELECT count(*) FROM queued) + (SELECT count(*) FROM notified) AS written`,
+                (SELECT count(*) FROM stats) AS stats, (SELECT count(*)::int FROM queued) AS queued`,
         [
           token,
           at,
@@ -62,6 +63,7 @@ export class SentRecorder {
           sent.map((s) => s.templateKey),
         ],
       );
+      if (queued > 0) await this.tx.notifyOnCommit(m, CUSTOMER_CHANGES_CHANNEL);
       return marked as number;
     });
   }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../database/clock';
 import { TransactionService } from '../database/transaction.service';
-import { recordCustomerEvent } from './customer-events';
+import { CustomerEventRecorder } from './customer-events';
 import { LinkSigner } from './link-signer';
 import { MessagingException } from './messaging.exception';
 
@@ -15,6 +15,7 @@ export class TrackingUseCase {
   constructor(
     private readonly tx: TransactionService,
     private readonly clock: Clock,
+    private readonly customerEvents: CustomerEventRecorder,
     private readonly signer: LinkSigner,
   ) {}
 
@@ -31,7 +32,7 @@ export class TrackingUseCase {
         `INSERT INTO message_events (message_id, customer_id, type, data, at) VALUES ($1, $2, 'open', '{}', $3)`,
         [row.id, row.customer_id, now],
       );
-      await recordCustomerEvent(
+      await this.customerEvents.record(
         m,
         row.customer_id,
         'Email Opened',
@@ -57,7 +58,7 @@ export class TrackingUseCase {
         `INSERT INTO message_events (message_id, customer_id, type, data, at) VALUES ($1, $2, 'click', $3, $4)`,
         [row.id, row.customer_id, { url, index: claim.index }, now],
       );
-      await recordCustomerEvent(
+      await this.customerEvents.record(
         m,
         row.customer_id,
         'Email Clicked',

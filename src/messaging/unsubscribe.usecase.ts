@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Clock } from '../database/clock';
 import { TransactionService } from '../database/transaction.service';
-import { recordCustomerEvent } from './customer-events';
+import { CustomerEventRecorder } from './customer-events';
 import { LinkKind, LinkSigner } from './link-signer';
 import { MessagingException } from './messaging.exception';
 import { SuppressionsService } from './suppressions.service';
@@ -25,6 +25,7 @@ export class UnsubscribeUseCase {
     private readonly dataSource: DataSource,
     private readonly tx: TransactionService,
     private readonly clock: Clock,
+    private readonly customerEvents: CustomerEventRecorder,
     private readonly signer: LinkSigner,
     private readonly suppressions: SuppressionsService,
   ) {}
@@ -58,7 +59,7 @@ export class UnsubscribeUseCase {
         [target.customerId, now],
       );
       if (target.email) await this.suppressions.add(target.email, 'unsubscribe', m);
-      const first = await recordCustomerEvent(
+      const first = await this.customerEvents.record(
         m,
         target.customerId,
         'Unsubscribed',

@@ -1,7 +1,8 @@
 import { Client, Notification } from 'pg';
 import pino from 'pino';
 import { CUSTOMER_CHANGES_CHANNEL } from '../../src/ingestion/message';
-import { Notifier } from '../../src/scheduler/notifier';
+import { Notifier } from '../../src/database/notifier';
+import { TransactionService } from '../../src/database/transaction.service';
 import { createTestApp, TestApp } from '../setup/test-app';
 
 /** NOTIFY after the commit, folded per channel, on a real PostgreSQL. */
@@ -17,6 +18,7 @@ describe('Notifier', () => {
     listener.on('notification', (n) => received.push(n));
     await listener.query(`LISTEN waymark_test_notifier`);
     await listener.query(`LISTEN ${CUSTOMER_CHANGES_CHANNEL}`);
+    await listener.query(`LISTEN waymark_test_tx`);
   });
   afterAll(async () => {
     await listener.end();
@@ -83,5 +85,58 @@ describe('Notifier', () => {
     await track('notify-2');
     await woken;
     expect(visibleAtWake).toEqual([true, true]);
+  });
+  describe('TransactionService.notifyOnCommit', () => {
+    const setup = () => {
+      const notifier = new Notifier(t.db, pino({ level: 'silent' }));
+      return { notifier, tx: new TransactionService(t.db, notifier) };
+    };
+
+    it('inside run: hands the channel to the Notifier once, after the commit, however often it was asked', async () => {
+      const { notifier, tx } = setup();
+      const notify = jest.spyOn(notifier, 'notify');
+      const before = on('waymark_test_tx');
+      await tx.run(async (m) => {
+        await tx.notifyOnCommit(m, 'waymark_test_tx');
+        await tx.notifyOnCommit(m, 'waymark_test_tx');
+        // Still in the transaction: nothing handed to the Notifier yet.
+        expect(notify).not.toHaveBeenCalled();
+      });
+      expect(notify).toHaveBeenCalledTimes(1);
+      await settled(notifier);
+      expect(on('waymark_test_tx')).toBe(before + 1);
+    });
+
+    it('a rolled-back transaction notifies nothing, nor does a retried attempt that failed', async () => {
+      const { notifier, tx } = setup();
+      const before = on('waymark_test_tx');
+      await expect(
+        tx.run(async (m) => {
+          await tx.notifyOnCommit(m, 'waymark_test_tx');
+          throw new Error('changed my mind');
+        }),
+      ).rejects.toThrow('changed my mind');
+      let attempts = 0;
+      await tx.run(async (m) => {
+        attempts++;
+        if (attempts === 1) {
+          await tx.notifyOnCommit(m, 'waymark_test_tx');
+          throw Object.assign(new Error('serialization failure'), { code: '40001' });
+        }
+      });
+      await settled(notifier);
+      expect(attempts).toBe(2);
+      expect(on('waymark_test_tx')).toBe(before);
+    });
+
+    it('with a manager of its own transaction, notifies in that transaction (delivered at its commit)', async () => {
+      const { notifier, tx } = setup();
+      const notify = jest.spyOn(notifier, 'notify');
+      const before = on('waymark_test_tx');
+      await t.db.transaction((m) => tx.notifyOnCommit(m, 'waymark_test_tx'));
+      expect(notify).not.toHaveBeenCalled();
+      await settled(notifier);
+      expect(on('waymark_test_tx')).toBe(before + 1);
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import { TransactionService } from '../../database/transaction.service';
 import { parseDuration } from '../graph/duration';
 import type { PublishedVersion } from '../journey.types';
 import { JOURNEY_RUNS_CHANNEL } from './advance-runs.usecase';
@@ -33,6 +34,8 @@ export interface EnrolEntry {
  */
 @Injectable()
 export class EnrolCustomerUseCase {
+  constructor(private readonly tx: TransactionService) {}
+
   async execute(
     manager: EntityManager,
     version: PublishedVersion,
@@ -133,7 +136,7 @@ export class EnrolCustomerUseCase {
       results[x.i] = created.has(x.id)
         ? { enrolled: true, runId: x.id }
         : { enrolled: false, reason: 'already in the journey' };
-    if (created.size) await manager.query(`SELECT pg_notify('${JOURNEY_RUNS_CHANNEL}', '')`);
+    if (created.size) await this.tx.notifyOnCommit(manager, JOURNEY_RUNS_CHANNEL);
     return results;
   }
 }

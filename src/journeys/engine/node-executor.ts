@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { ExperimentsException } from '../../experiments/experiments.exception';
 import { AssignVariantUseCase } from '../../experiments/assign-variant.usecase';
+import { TransactionService } from '../../database/transaction.service';
 import { evaluate } from '../../segments/rules';
 import { CUSTOMER_CHANGES_CHANNEL } from '../../ingestion/message';
 import type { JourneyNode } from '../graph/definition';
@@ -25,7 +26,10 @@ export interface StepScope {
  */
 @Injectable()
 export class NodeExecutor {
-  constructor(private readonly assignVariant: AssignVariantUseCase) {}
+  constructor(
+    private readonly assignVariant: AssignVariantUseCase,
+    private readonly tx: TransactionService,
+  ) {}
 
   execute(
     manager: EntityManager,
@@ -217,7 +221,7 @@ export class NodeExecutor {
        ON CONFLICT (customer_id) DO UPDATE SET changed_at = EXCLUDED.changed_at`,
       [run.customerId, now],
     );
-    await manager.query(`SELECT pg_notify('${CUSTOMER_CHANGES_CHANNEL}', '')`);
+    await this.tx.notifyOnCommit(manager, CUSTOMER_CHANGES_CHANNEL);
     return { kind: 'next', to: node.next ?? null, outcome: 'updated', detail: { set, increment } };
   }
 }

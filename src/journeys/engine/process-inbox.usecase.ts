@@ -197,7 +197,7 @@ export class ProcessInboxUseCase {
       [run.id, now, item.properties, run.step],
     );
     Object.assign(run, { status: 'active', phase: 'event', waitingFor: null });
-    await manager.query(`SELECT pg_notify('${JOURNEY_RUNS_CHANNEL}', '')`);
+    await this.tx.notifyOnCommit(manager, JOURNEY_RUNS_CHANNEL);
   }
 
   private async endCart(manager: EntityManager, run: LiveRun, now: Date): Promise<void> {

@@ -67,7 +67,7 @@ export class DateTriggerJob {
             minute,
           ],
         );
-        if (rows.length) await manager.query(`SELECT pg_notify('${JOURNEY_RUNS_CHANNEL}', '')`);
+        if (rows.length) await this.tx.notifyOnCommit(manager, JOURNEY_RUNS_CHANNEL);
         return rows.length;
       });
     }
