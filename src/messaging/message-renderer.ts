@@ -39,15 +39,21 @@ export interface RenderedForSending {
  * (`links.unsubscribe`, `links.preferences`, `links.viewInBrowser`). For sending, http(s) links become click
  * redirects and an open pixel is added; for a browser view (`/v/:token`) there is no pixel (a view is not an open).
  */
-/** What a claimed batch of messages reads once for all of them: template versions and customers' facts. */
+/** What a claimed batch of messages reads once for all of them: the customers' facts. */
 export interface BatchReads {
-  templates: Map<string, ReturnType<TemplatesService['findVersion']>>;
   facts: Promise<Map<string, StoredCustomerFacts>>;
 }
+
+type StoredVersion = Awaited<ReturnType<TemplatesService['findVersion']>>;
+
+/** Template versions kept per process; the sender renders from a few, and an entry is a few kilobytes. */
+const VERSION_CACHE_SIZE = 256;
 
 @Injectable()
 export class MessageRenderer {
   private readonly base: string;
+  /** By `templateId@version`: a version never changes (a PUT adds one), nor does a template's key. */
+  private readonly versions = new Map<string, Promise<StoredVersion>>();
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -59,11 +65,11 @@ export class MessageRenderer {
     this.base = config.publicUrl.replace(/\/+$/, '');
   }
 
-  /** Reads for a batch of messages: facts of all their customers in four queries, each template version once. */
+  /** Reads for a batch of messages: the facts of all their customers, in one query. */
   batchReads(customerIds: string[]): BatchReads {
     const facts = this.facts.loadMany([...new Set(customerIds)]);
     facts.catch(() => undefined); // awaited (and reported) per message
-    return { templates: new Map(), facts };
+    return { facts };
   }
 
   async forSending(row: RenderableMessageRow, batch?: BatchReads): Promise<RenderedForSending> {
@@ -101,20 +107,30 @@ export class MessageRenderer {
     ).html;
   }
 
+  /** A stored version, read once per process while it stays among the most recently used. */
+  private version(templateId: string, version: number): Promise<StoredVersion> {
+    const key = `${templateId}@${version}`;
+    const cached = this.versions.get(key);
+    if (cached) {
+      this.versions.delete(key); // re-inserted below: Map order is the recency order
+      this.versions.set(key, cached);
+      return cached;
+    }
+    const pending = this.templates.findVersion(templateId, version);
+    this.versions.set(key, pending);
+    // A failed read (the database was away) is not remembered.
+    pending.catch(() => this.versions.get(key) === pending && this.versions.delete(key));
+    if (this.versions.size > VERSION_CACHE_SIZE) this.versions.delete(this.versions.keys().next().value!);
+    return pending;
+  }
+
   /** Links to Waymark's own pages (unsubscribe, preferences, view, tracking) are never click-tracked. */
   private tracked(url: string): boolean {
     return !['/u/', '/p/', '/v/', '/t/'].some((p) => url.startsWith(`${this.base}${p}`));
   }
 
   private async render(row: RenderableMessageRow, batch?: BatchReads) {
-    const key = `${row.template_id}@${row.template_version}`;
-    let pending = batch?.templates.get(key);
-    if (!pending) {
-      // A template version never changes: one read per version per batch.
-      pending = this.templates.findVersion(row.template_id, row.template_version);
-      batch?.templates.set(key, pending);
-    }
-    const version = await pending;
+    const version = await this.version(row.template_id, row.template_version);
     const stored = (await batch?.facts)?.get(row.customer_id) ?? (await this.facts.load(row.customer_id));
     const sign = await this.signer.signer();
     const unsubscribeToken = sign({ kind: 'u', messageId: row.id });

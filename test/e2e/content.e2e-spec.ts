@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { CustomerFactsRepository } from '../../src/content/customer-facts.repository';
 import { LiquidEngine } from '../../src/content/liquid/engine';
 import { createTestApp, TestApp } from '../setup/test-app';
 
@@ -542,5 +543,25 @@ describe('content: templates, versions and previews', () => {
         spy.mockRestore();
       }
     });
+  });
+  it("the sender's batch read of facts gives each customer what the single read gives, and skips unknown ids", async () => {
+    const facts = t.app.get(CustomerFactsRepository);
+    const ids: string[] = (
+      await t.db.query(
+        `SELECT customer_id FROM customer_identities WHERE kind = 'userId' AND value = ANY($1) ORDER BY value`,
+        [['ada', 'bob', 'eve']],
+      )
+    ).map((r: { customer_id: string }) => r.customer_id);
+    expect(ids).toHaveLength(3);
+    const gone = '00000000-0000-4000-8000-000000000000';
+    const many = await facts.loadMany([...ids, gone]);
+    expect([...many.keys()].sort()).toEqual([...ids].sort());
+    for (const id of ids) expect(many.get(id)).toEqual(await facts.load(id));
+    // The fixture covers each shape: scores and a segment (ada), orders and no scores (bob).
+    const [ada, bob] = ids.map((id) => many.get(id)!);
+    expect(ada.segments).toEqual(['vip']);
+    expect(ada.customer.scores).toMatchObject({ clv: 1234.5, clvTier: 'high' });
+    expect(bob.customer.scores).toEqual({});
+    expect(bob.customer.stats).toMatchObject({ ordersCount: 3, revenueTotal: 60 });
   });
 });
