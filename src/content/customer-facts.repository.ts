@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { queryPrepared } from '../database/prepared-query';
 import { CustomersException } from '../customers/customers.exception';
 import { CustomersService } from '../customers/customers.service';
 import type { RenderCustomer } from './render-context';
@@ -57,7 +58,8 @@ export class CustomerFactsRepository {
   async loadMany(ids: string[]): Promise<Map<string, StoredCustomerFacts>> {
     const out = new Map<string, StoredCustomerFacts>();
     if (!ids.length) return out;
-    const rows: Record<string, unknown>[] = await this.dataSource.query(
+    const rows = await queryPrepared<Record<string, unknown>>(
+      this.dataSource.manager,
       `SELECT c.id, c.external_id, c.email, c.timezone, c.traits,
               st.customer_id IS NOT NULL AS has_stats, sc.customer_id IS NOT NULL AS has_scores,
               ${STATS_COLUMNS}, ${SCORES_COLUMNS},

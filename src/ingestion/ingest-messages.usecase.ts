@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../database/clock';
 import { TransactionService } from '../database/transaction.service';
+import { queryPrepared } from '../database/prepared-query';
 import { Metrics } from '../ops/metrics';
 import { Notifier } from '../database/notifier';
 import {
@@ -150,14 +151,19 @@ export class IngestMessagesUseCase {
   }
 
   private async knownIdentities(manager: EntityManager, keys: { kind: string; value: string }[]) {
-    const rows: { kind: 'userId'; value: string; customer_id: string; external_id: string | null }[] =
-      await manager.query(
-        `SELECT i.kind, i.value, i.customer_id, c.external_id
+    const rows = await queryPrepared<{
+      kind: 'userId';
+      value: string;
+      customer_id: string;
+      external_id: string | null;
+    }>(
+      manager,
+      `SELECT i.kind, i.value, i.customer_id, c.external_id
            FROM unnest($1::text[], $2::text[]) AS k(kind, value)
            JOIN customer_identities i ON i.kind = k.kind AND i.value = k.value
            JOIN customers c ON c.id = i.customer_id`,
-        [keys.map((k) => k.kind), keys.map((k) => k.value)],
-      );
+      [keys.map((k) => k.kind), keys.map((k) => k.value)],
+    );
     const known = new Map<string, KnownIdentity>();
     for (const r of rows)
       known.set(identityKey(r.kind, r.value), { customerId: r.customer_id, customerUserId: r.external_id });

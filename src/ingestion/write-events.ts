@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { queryPrepared } from '../database/prepared-query';
 import { IncomingMessage, ORDER_COMPLETED } from './message';
 import type { ProfileUpdate } from './stats-delta';
 import { profileAssignments } from './profile-assignments';
@@ -24,7 +25,8 @@ export async function writeEvents(
   // The events arrive as json, not jsonb: each row's properties and context are then parsed once, straight into
   // their jsonb columns, instead of the whole batch being built as one jsonb document and taken apart again.
   const withProfiles = profiles.length > 0 || emails.length > 0;
-  const rows: { message_id: string | null; queued: boolean | null }[] = await manager.query(
+  const rows = await queryPrepared<{ message_id: string | null; queued: boolean | null }>(
+    manager,
     `WITH ins AS (
        INSERT INTO events (message_id, customer_id, type, event, properties, "timestamp", original_timestamp, sent_at, received_at, context)
        SELECT m, c, t, e, p, ts, ots, sa, ra, ctx FROM json_to_recordset($1::json)

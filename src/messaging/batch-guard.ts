@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.token';
 import { Clock } from '../database/clock';
+import { queryPrepared } from '../database/prepared-query';
 import { TransactionService } from '../database/transaction.service';
 import {
   capWindowKey,
@@ -47,12 +48,13 @@ export class BatchGuard {
   }
 
   private async lockCustomers(m: EntityManager, ids: string[]): Promise<Map<string, GuardedCustomer>> {
-    const rows: {
+    const rows = await queryPrepared<{
       id: string;
       email: string | null;
       timezone: string | null;
       marketing_consent: boolean | null;
-    }[] = await m.query(
+    }>(
+      m,
       `SELECT id, email, timezone, marketing_consent FROM customers WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
       [ids],
     );
@@ -75,12 +77,13 @@ export class BatchGuard {
     const emails = [
       ...new Set([...customers.values()].flatMap((c) => (c.email ? [c.email.toLowerCase()] : []))),
     ];
-    const rows: {
+    const rows = await queryPrepared<{
       what: 'claimed' | 'suppressed' | 'count';
       a: string;
       b: string | null;
       n: number | null;
-    }[] = await m.query(
+    }>(
+      m,
       `WITH mine AS (SELECT id FROM messages WHERE id = ANY($1::uuid[]) AND claim_token = $2 ORDER BY id FOR UPDATE)
          SELECT 'claimed' AS what, id::text AS a, NULL::text AS b, NULL::int AS n FROM mine
          UNION ALL
@@ -114,7 +117,8 @@ export class BatchGuard {
     const changed = verdicts.filter((v) => v.action !== 'drop');
     if (!changed.length) return;
     const col = <T>(f: (v: Verdict) => T | null) => changed.map(f);
-    await m.query(
+    await queryPrepared(
+      m,
       `UPDATE messages m SET
          status = CASE v.action WHEN 'stop' THEN v.status WHEN 'defer' THEN 'queued' ELSE m.status END,
          skip_reason = CASE v.action WHEN 'stop' THEN v.reason WHEN 'defer' THEN 'quiet_hours' ELSE m.skip_reason END,

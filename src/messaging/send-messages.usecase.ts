@@ -6,6 +6,7 @@ import { LOGGER } from '../common/logging/logger.token';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.token';
 import { Clock } from '../database/clock';
+import { queryPrepared } from '../database/prepared-query';
 import { TransactionService } from '../database/transaction.service';
 import { CustomerEventRecorder } from './customer-events';
 import { BatchGuard } from './batch-guard';
@@ -79,7 +80,8 @@ export class SendMessagesUseCase {
   async executeOnce(batch = CLAIM_BATCH): Promise<number> {
     const now = this.clock.now();
     const token = randomUUID();
-    const [claimed]: [ClaimedRow[], number] = await this.dataSource.query(
+    const claimed = await queryPrepared<ClaimedRow>(
+      this.dataSource.manager,
       `UPDATE messages SET status = 'sending', claim_token = $1, next_attempt_at = $2, attempts = attempts + 1,
                            approved_at = NULL, updated_at = $3
         WHERE id IN (SELECT id FROM messages WHERE status IN ('queued', 'sending') AND next_attempt_at <= $3

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../database/clock';
+import { queryPrepared } from '../database/prepared-query';
 import { TransactionService } from '../database/transaction.service';
 import { CUSTOMER_CHANGES_CHANNEL } from '../ingestion/message';
 import { customerEventsCtes } from './customer-events';
@@ -30,7 +31,8 @@ export class SentRecorder {
     if (!sent.length) return 0;
     return this.tx.run(async (m) => {
       const at = this.clock.now();
-      const [{ marked, queued }] = await m.query(
+      const [{ marked, queued }] = await queryPrepared<{ marked: number; queued: number }>(
+        m,
         `WITH accepted AS (
            SELECT * FROM unnest($3::uuid[], $4::text[], $5::text[], $6::jsonb[], $7::text[])
                       AS a(id, subject, provider_message_id, links, template_key)),

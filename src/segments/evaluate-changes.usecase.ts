@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Clock } from '../database/clock';
+import { queryPrepared } from '../database/prepared-query';
 import { TransactionService } from '../database/transaction.service';
 import { loadEvaluationFacts } from './customer-facts.loader';
 import { evaluate, eventsNeeded } from './rules/evaluate';
@@ -34,9 +35,12 @@ export class EvaluateChangesUseCase {
       // any later synchronous commit (a journey acting on a transition) flushes the WAL up to it first.
       // jit off, also for this transaction only: the facts query's estimated cost (per-customer subqueries) can
       // cross jit_above_cost, and compiling it took 25 ms idle and 200–400 ms on the loaded machine, per claim.
-      const [{ claimed, segments }]: { claimed: string[] | null; segments: SegmentRow[] | null }[] =
-        await manager.query(
-          `WITH claimed AS (
+      const [{ claimed, segments }] = await queryPrepared<{
+        claimed: string[] | null;
+        segments: SegmentRow[] | null;
+      }>(
+        manager,
+        `WITH claimed AS (
              DELETE FROM customer_changes WHERE customer_id IN (
                SELECT customer_id FROM customer_changes ORDER BY changed_at LIMIT ${CHANGES_CLAIM} FOR UPDATE SKIP LOCKED)
              RETURNING customer_id)
@@ -47,7 +51,8 @@ export class EvaluateChangesUseCase {
                     SELECT json_agg(json_build_object('id', id, 'key', key, 'version', version, 'rules', rules,
                                                       'minDwellSeconds', min_dwell_seconds))
                       FROM segments WHERE archived_at IS NULL) END AS segments`,
-        );
+        [],
+      );
       if (!claimed?.length) return 0;
       await this.evaluateCustomers(manager, claimed, segments ?? []);
       return claimed.length;
