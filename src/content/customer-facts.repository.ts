@@ -22,37 +22,13 @@ export class CustomerFactsRepository {
   /** `ref` is Waymark's id or the userId; 404 CUSTOMER_NOT_FOUND otherwise. */
   async load(ref: string): Promise<StoredCustomerFacts> {
     const id = await this.customers.resolveId(ref);
-    const q = (sql: string) => this.dataSource.query(sql, [id]);
-    const [[row], [stats], [scores], segments] = await Promise.all([
-      q(`SELECT id, external_id, email, timezone, traits FROM customers WHERE id = $1`),
-      q(`SELECT first_seen_at AS "firstSeenAt", last_seen_at AS "lastSeenAt", first_order_at AS "firstOrderAt",
-                last_order_at AS "lastOrderAt", orders_count AS "ordersCount",
-                revenue_total::float8 AS "revenueTotal", avg_order_value::float8 AS "avgOrderValue",
-                events_count AS "eventsCount", event_counts AS "eventCounts", updated_at AS "updatedAt"
-           FROM customer_stats WHERE customer_id = $1`),
-      q(`SELECT rfm_recency AS "rfmRecency", rfm_frequency AS "rfmFrequency", rfm_monetary AS "rfmMonetary",
-                rfm_code AS "rfmCode", rfm_group AS "rfmGroup", rfm_at AS "rfmAt", clv::float8 AS "clv",
-                clv_tier AS "clvTier", churn_probability AS "churnProbability", cluster, updated_at AS "updatedAt"
-           FROM customer_scores WHERE customer_id = $1`),
-      q(`SELECT s.key FROM segment_memberships m JOIN segments s ON s.id = m.segment_id
-          WHERE m.customer_id = $1 AND s.archived_at IS NULL ORDER BY s.key`),
-    ]);
-    if (!row) throw CustomersException.notFound(ref); // erased between the two reads
-    return {
-      customer: {
-        id: row.id,
-        externalId: row.external_id,
-        email: row.email,
-        timezone: row.timezone,
-        traits: row.traits ?? {},
-        stats: stats ? isoDates(stats) : {},
-        scores: scores ? isoDates(scores) : {},
-      },
-      segments: segments.map((s: { key: string }) => s.key),
-    };
+    const facts = (await this.loadMany([id])).get(id);
+    if (!facts) throw CustomersException.notFound(ref); // erased between the two reads
+    return facts;
   }
+
   /**
-   * `load` for many stored customers (by Waymark id) in one statement, for the sender's claimed batch; a customer
+   * The facts of many stored customers (by Waymark id) in one statement, for the sender's claimed batch; a customer
    * that does not exist (erased) is simply absent from the map.
    */
   async loadMany(ids: string[]): Promise<Map<string, StoredCustomerFacts>> {
@@ -89,7 +65,7 @@ export class CustomerFactsRepository {
   }
 }
 
-/** The columns `load` reads one table at a time, prefixed for the joined read of `loadMany`. */
+/** customer_stats and customer_scores as templates see them, prefixed to be told apart in the joined row. */
 const STATS_COLUMNS = `st.first_seen_at AS "st_firstSeenAt", st.last_seen_at AS "st_lastSeenAt",
   st.first_order_at AS "st_firstOrderAt", st.last_order_at AS "st_lastOrderAt", st.orders_count AS "st_ordersCount",
   st.revenue_total::float8 AS "st_revenueTotal", st.avg_order_value::float8 AS "st_avgOrderValue",

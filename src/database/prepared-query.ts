@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
-import type { EntityManager } from 'typeorm';
+import { QueryRunnerAlreadyReleasedError, type EntityManager } from 'typeorm';
 
 const names = new Map<string, string>();
 
@@ -30,6 +30,8 @@ export async function queryPrepared<T extends QueryResultRow>(
   const config = { name: statementName(text), text, values };
   const runner = manager.queryRunner;
   if (runner) {
+    // As manager.query does: a released runner's client is back in the pool, maybe in another transaction.
+    if (runner.isReleased) throw new QueryRunnerAlreadyReleasedError();
     const client = (await runner.connect()) as PoolClient;
     return (await client.query<T>(config)).rows;
   }

@@ -544,7 +544,7 @@ describe('content: templates, versions and previews', () => {
       }
     });
   });
-  it("the sender's batch read of facts gives each customer what the single read gives, and skips unknown ids", async () => {
+  it("the sender's batch read of facts: every shape of customer, dates as ISO strings, unknown ids left out", async () => {
     const facts = t.app.get(CustomerFactsRepository);
     const ids: string[] = (
       await t.db.query(
@@ -556,12 +556,25 @@ describe('content: templates, versions and previews', () => {
     const gone = '00000000-0000-4000-8000-000000000000';
     const many = await facts.loadMany([...ids, gone]);
     expect([...many.keys()].sort()).toEqual([...ids].sort());
-    for (const id of ids) expect(many.get(id)).toEqual(await facts.load(id));
-    // The fixture covers each shape: scores and a segment (ada), orders and no scores (bob).
-    const [ada, bob] = ids.map((id) => many.get(id)!);
+    const [ada, bob, eve] = ids.map((id) => many.get(id)!);
+    // scores and a segment
     expect(ada.segments).toEqual(['vip']);
-    expect(ada.customer.scores).toMatchObject({ clv: 1234.5, clvTier: 'high' });
+    expect(ada.customer).toMatchObject({
+      externalId: 'ada',
+      email: 'ada@example.com',
+      timezone: 'Europe/Berlin',
+      traits: { firstName: 'Ada' },
+    });
+    expect(ada.customer.scores).toMatchObject({ clv: 1234.5, clvTier: 'high', rfmCode: null });
+    // orders, no scores
+    expect(bob.segments).toEqual([]);
     expect(bob.customer.scores).toEqual({});
-    expect(bob.customer.stats).toMatchObject({ ordersCount: 3, revenueTotal: 60 });
+    expect(bob.customer.stats).toMatchObject({ ordersCount: 3, revenueTotal: 60, avgOrderValue: 20 });
+    expect(bob.customer.stats.firstOrderAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(bob.customer.stats.eventCounts).toEqual({ 'Order Completed': 3 });
+    expect(eve.customer.stats).toMatchObject({ ordersCount: 0, eventsCount: 1 });
+    // The single read is the batch read of one, by userId too; an unknown one is a 404.
+    expect(await facts.load('bob')).toEqual(bob);
+    await expect(facts.load('nobody-here')).rejects.toMatchObject({ code: 'CUSTOMER_NOT_FOUND' });
   });
 });

@@ -13,7 +13,7 @@ describe('queryPrepared', () => {
   const insert = `INSERT INTO prepared_probe (id, note) SELECT * FROM unnest($1::int[], $2::text[]) RETURNING id, note`;
 
   it('names a statement by its text: the same text the same name, another text another', () => {
-    expect(statementName(insert)).toBe(statementName(`${insert}`));
+    expect(statementName(insert)).toBe(statementName([insert].join('')));
     expect(statementName(insert)).not.toBe(statementName(`${insert} `));
     expect(statementName(insert)).toMatch(/^wm_[0-9a-f]{24}$/);
   });
@@ -51,8 +51,16 @@ describe('queryPrepared', () => {
     await expect(queryPrepared(t.db.manager, insert, [[7], ['again']])).rejects.toMatchObject({
       code: '23505',
     });
-    // The statement stays usable on every connection after the failure.
-    for (let i = 0; i < 12; i++) await queryPrepared(t.db.manager, insert, [[100 + i], ['y']]);
+    // Concurrent calls take several pooled connections (the note is the backend's pid): each prepares the statement
+    // once and every call succeeds, also on the connection that prepared it before the failure.
+    const slowInsert = `WITH s AS (SELECT pg_sleep(0.05))
+      INSERT INTO prepared_probe (id, note) SELECT $1::int, pg_backend_pid()::text FROM s RETURNING note`;
+    const notes = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        queryPrepared<{ note: string }>(t.db.manager, slowInsert, [100 + i]),
+      ),
+    );
+    expect(new Set(notes.map(([r]) => r.note)).size).toBeGreaterThan(1);
     const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM prepared_probe`);
     expect(n).toBe(13);
   });
