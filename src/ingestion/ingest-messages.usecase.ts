@@ -58,7 +58,6 @@ export class IngestMessagesUseCase {
     const keys = identityKeys(messages);
     const { stored, queued } =
       (await this.storeKnown(messages, keys)) ??
-      (await this.storeAfterIdentities(messages, keys)) ??
       (await this.tx.run((manager) => this.store(manager, messages, keys), RETRY_ON));
     // Committed by now: the segment workers can see the queued customers when they wake.
     if (queued) this.notifier.notify(CUSTOMER_CHANGES_CHANNEL);
@@ -91,56 +90,19 @@ export class IngestMessagesUseCase {
     }
   }
 
-  /**
-   * A batch that creates or moves identities, in two steps: first the identities alone, in a short transaction
-   * under their locks (customers created, identities linked, merges moved and their stats rebuilt), then the events
-   * as for known customers, with no lock held. Batches sharing a new customer used to queue behind each other's
-   * whole event write (46 ms of lock wait per such batch on average in the 300,000-event bench, 8 clients). A
-   * failure between the steps leaves only the identities, which a retry of the batch finds; the messages are not
-   * acknowledged until both steps are done. Returns undefined when the write must retry on the full path.
-   */
-  private async storeAfterIdentities(
-    messages: IncomingMessage[],
-    keys: { kind: IdentityKind; value: string }[],
-  ) {
-    const customerOf = await this.tx.run(async (manager) => {
-      const plan = await this.lockedPlan(manager, messages, keys);
-      await this.applyIdentityPlan(manager, plan, this.clock.now());
-      const merged = [...new Set(plan.merges.map((m) => m.into))];
-      if (merged.length) await recomputeStats(manager, merged, this.clock.now());
-      return plan.customerOf;
-    }, RETRY_ON);
-    try {
-      return await this.write(this.dataSource.manager, messages, customerOf, [], []);
-    } catch (error) {
-      // A customer merged or erased meanwhile, or a deadlock: the full path plans again in one transaction.
-      if (FALL_BACK_ON.includes((error as { code?: string }).code ?? '')) return undefined;
-      throw error;
-    }
-  }
-
-  /** Locks the batch's identity keys (see store) and plans against what is committed now. */
-  private async lockedPlan(
-    manager: EntityManager,
-    messages: IncomingMessage[],
-    keys: { kind: IdentityKind; value: string }[],
-  ): Promise<IdentityPlan> {
-    await manager.query(
-      `SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest($1::text[]) k ORDER BY 1) s`,
-      [keys.map((k) => identityKey(k.kind, k.value))],
-    );
-    return planIdentities(messages, await this.knownIdentities(manager, keys), randomUUID);
-  }
-
   private async store(
     manager: EntityManager,
     messages: IncomingMessage[],
     keys: { kind: IdentityKind; value: string }[],
   ) {
-    // We only get here when the two-step path failed (a concurrent merge or erasure, a deadlock): every writer of an
+    // We only get here when the batch creates or moves identities (or the fast path failed): every writer of an
     // identity holds its lock, so two batches never create the same customer twice. Locking before the one lookup
     // plans on what is committed now, without a lookup of its own beforehand.
-    const plan = await this.lockedPlan(manager, messages, keys);
+    await manager.query(
+      `SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest($1::text[]) k ORDER BY 1) s`,
+      [keys.map((k) => identityKey(k.kind, k.value))],
+    );
+    const plan = planIdentities(messages, await this.knownIdentities(manager, keys), randomUUID);
     await this.applyIdentityPlan(manager, plan, this.clock.now());
     const merged = [...new Set(plan.merges.map((m) => m.into))];
     const stored = await this.write(manager, messages, plan.customerOf, merged, []);
