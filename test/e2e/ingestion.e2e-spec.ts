@@ -204,6 +204,75 @@ describe('ingestion (Segment HTTP API)', () => {
     expect(kept).toEqual(rebuilt);
   });
 
+  it('concurrent batches that create and merge customers: one customer per person, no event lost, stats equal a rebuild', async () => {
+    // Each person browses anonymously in one batch while other batches identify them (merging the anonymous
+    // history into the named profile) and track orders under the userId, all at once.
+    const people = Array.from({ length: 8 }, (_, i) => i);
+    const batches = Array.from({ length: 10 }, (_, b) => ({
+      batch: people.flatMap((p): Record<string, unknown>[] => {
+        const id = `${b}-${p}`;
+        if (b % 3 === 0)
+          return [
+            { type: 'track', anonymousId: `cm-anon-${p}-${b}`, event: 'Viewed', messageId: `cm-v-${id}` },
+          ];
+        if (b % 3 === 1)
+          return [
+            {
+              type: 'identify',
+              userId: `cm-${p}`,
+              anonymousId: `cm-anon-${p}-${b - 1}`,
+              messageId: `cm-i-${id}`,
+            },
+          ];
+        return [
+          {
+            type: 'track',
+            userId: `cm-${p}`,
+            event: 'Order Completed',
+            properties: { revenue: 5 },
+            messageId: `cm-o-${id}`,
+          },
+        ];
+      }),
+    }));
+    const results = await Promise.all(batches.map((b) => post('/v1/batch', b)));
+    expect(results.map((r) => r.status)).toEqual(batches.map(() => 200));
+    const sent = batches.reduce((n, b) => n + b.batch.length, 0);
+    expect(await count(`SELECT count(*) n FROM events WHERE message_id LIKE 'cm-%'`)).toBe(sent);
+    // Every event of a person ends up on that person's one named customer, whichever batch ran first: all but the
+    // last anonymous batch's (never identified).
+    expect(await count(`SELECT count(*) n FROM customers WHERE external_id LIKE 'cm-%'`)).toBe(people.length);
+    expect(
+      await count(
+        `SELECT count(*) n FROM events e JOIN customers c ON c.id = e.customer_id
+          WHERE e.message_id LIKE 'cm-%' AND c.external_id LIKE 'cm-%'`,
+      ),
+    ).toBe(sent - people.length);
+    const columns = `s.customer_id, first_seen_at, last_seen_at, first_order_at, last_order_at, orders_count,
+                     revenue_total, events_count, event_counts`;
+    const read = (m: { query: (sql: string) => Promise<unknown[]> }) =>
+      m.query(
+        `SELECT ${columns} FROM customer_stats s WHERE s.customer_id IN (SELECT DISTINCT customer_id FROM events
+          WHERE message_id LIKE 'cm-%') ORDER BY s.customer_id`,
+      );
+    const kept = await read(t.db);
+    const rebuilt = await t.db.transaction(async (m) => {
+      const ids = await m.query(`SELECT DISTINCT customer_id FROM events WHERE message_id LIKE 'cm-%'`);
+      await recomputeStats(
+        m,
+        ids.map((r: { customer_id: string }) => r.customer_id),
+        new Date(),
+      );
+      return read(m);
+    });
+    expect(kept).toEqual(rebuilt);
+    expect(
+      await count(
+        `SELECT sum(orders_count) n FROM customer_stats s JOIN customers c ON c.id = s.customer_id WHERE c.external_id LIKE 'cm-%'`,
+      ),
+    ).toBe(people.length * 3);
+  });
+
   it.each([
     [
       'timestamp and sentAt: device clock skew is removed',
