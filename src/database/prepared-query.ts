@@ -38,3 +38,21 @@ export async function queryPrepared<T extends QueryResultRow>(
   const pool = (manager.connection.driver as unknown as { master: Pool }).master;
   return (await pool.query<T>(config)).rows;
 }
+
+/**
+ * Statements over at most this many items are run prepared. A single call's statement plans in about as long as it
+ * runs; a batch of 100 plans in a few percent of its run, and its own (custom) plan sees the real array sizes,
+ * which a generic plan does not. Alternating 300,000-event runs with every ingest statement prepared wrote batches
+ * 15 % slower while single calls used less PostgreSQL CPU.
+ */
+export const PREPARE_UP_TO = 10;
+
+/** `queryPrepared` for a statement over up to PREPARE_UP_TO items, else planned for this call (rows either way). */
+export function queryForSize<T extends QueryResultRow>(
+  manager: EntityManager,
+  text: string,
+  values: unknown[],
+  items: number,
+): Promise<T[]> {
+  return items <= PREPARE_UP_TO ? queryPrepared<T>(manager, text, values) : manager.query(text, values);
+}

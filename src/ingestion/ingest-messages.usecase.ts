@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../database/clock';
 import { TransactionService } from '../database/transaction.service';
-import { queryPrepared } from '../database/prepared-query';
+import { queryForSize } from '../database/prepared-query';
 import { Metrics } from '../ops/metrics';
 import { Notifier } from '../database/notifier';
 import {
@@ -151,7 +151,7 @@ export class IngestMessagesUseCase {
   }
 
   private async knownIdentities(manager: EntityManager, keys: { kind: string; value: string }[]) {
-    const rows = await queryPrepared<{
+    const rows = await queryForSize<{
       kind: 'userId';
       value: string;
       customer_id: string;
@@ -163,6 +163,7 @@ export class IngestMessagesUseCase {
            JOIN customer_identities i ON i.kind = k.kind AND i.value = k.value
            JOIN customers c ON c.id = i.customer_id`,
       [keys.map((k) => k.kind), keys.map((k) => k.value)],
+      keys.length,
     );
     const known = new Map<string, KnownIdentity>();
     for (const r of rows)

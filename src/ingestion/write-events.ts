@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { queryPrepared } from '../database/prepared-query';
+import { queryForSize } from '../database/prepared-query';
 import { IncomingMessage, ORDER_COMPLETED } from './message';
 import type { ProfileUpdate } from './stats-delta';
 import { profileAssignments } from './profile-assignments';
@@ -25,7 +25,7 @@ export async function writeEvents(
   // The events arrive as json, not jsonb: each row's properties and context are then parsed once, straight into
   // their jsonb columns, instead of the whole batch being built as one jsonb document and taken apart again.
   const withProfiles = profiles.length > 0 || emails.length > 0;
-  const rows = await queryPrepared<{ message_id: string | null; queued: boolean | null }>(
+  const rows = await queryForSize<{ message_id: string | null; queued: boolean | null }>(
     manager,
     `WITH ins AS (
        INSERT INTO events (message_id, customer_id, type, event, properties, "timestamp", original_timestamp, sent_at, received_at, context)
@@ -107,6 +107,7 @@ ${withProfiles ? PROFILE_CTES : ''}     queued AS (
       ),
       JSON.stringify(emails.map((e) => ({ value: e.value, customer_id: e.customerId }))),
     ].slice(0, withProfiles ? 5 : 3),
+    messages.length,
   );
   return {
     inserted: new Set(rows.filter((r) => r.message_id !== null).map((r) => r.message_id!)),

@@ -1,4 +1,4 @@
-import { queryPrepared, statementName } from '../../src/database/prepared-query';
+import { PREPARE_UP_TO, queryForSize, queryPrepared, statementName } from '../../src/database/prepared-query';
 import { createTestApp, TestApp } from '../setup/test-app';
 
 /** Named prepared statements through TypeORM's managers, on a real PostgreSQL. */
@@ -63,5 +63,18 @@ describe('queryPrepared', () => {
     expect(new Set(notes.map(([r]) => r.note)).size).toBeGreaterThan(1);
     const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM prepared_probe`);
     expect(n).toBe(13);
+  });
+
+  it('by size: prepared for a few items, planned per call for a batch', async () => {
+    const select = `SELECT count(*)::int AS n FROM unnest($1::int[]) AS x WHERE x > -1`;
+    const isPrepared = (m: { query: (sql: string, p: unknown[]) => Promise<unknown[]> }) =>
+      m.query(`SELECT 1 FROM pg_prepared_statements WHERE name = $1`, [statementName(select)]);
+    await t.db.transaction(async (m) => {
+      const many = Array.from({ length: PREPARE_UP_TO + 1 }, (_, i) => i);
+      expect(await queryForSize(m, select, [many], many.length)).toEqual([{ n: many.length }]);
+      expect(await isPrepared(m)).toHaveLength(0);
+      expect(await queryForSize(m, select, [[1, 2]], 2)).toEqual([{ n: 2 }]);
+      expect(await isPrepared(m)).toHaveLength(1);
+    });
   });
 });
