@@ -26,8 +26,7 @@ export class CustomerEventRecorder {
     const [{ inserted }] = await manager.query(
       `WITH source AS (SELECT $1::text AS message_id, $2::uuid AS customer_id, $4::jsonb AS properties),
        ${customerEventsCtes('source', '$3::text', '$5::timestamptz')}
-       SELECT (SELECT count(*) FROM ev)::int AS inserted,
-              (SELECT count(*) FROM stats) + (SELECT count(*) FROM queued) AS written`,
+       SELECT (SELECT count(*) FROM ev)::int AS inserted`,
       [messageId, customerId, event, properties, at],
     );
     if (inserted > 0) await this.tx.notifyOnCommit(manager, CUSTOMER_CHANGES_CHANNEL);
@@ -41,6 +40,7 @@ export class CustomerEventRecorder {
  * `ev` holds the customers of the events actually inserted (one row each); when it has any, the caller wakes the
  * segment workers after its commit (TransactionService.notifyOnCommit with CUSTOMER_CHANGES_CHANNEL). Stats and
  * queue rows are written once per customer (a statement may not upsert the same row twice).
+ * PostgreSQL runs every data-modifying CTE to completion whether or not the final SELECT reads it.
  */
 export function customerEventsCtes(source: string, event: string, at: string): string {
   return `ev AS (

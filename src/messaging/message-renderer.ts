@@ -34,11 +34,6 @@ export interface RenderedForSending {
   unsubscribeToken: string;
 }
 
-/**
- * Renders a message from its stored template version and context with the customer's facts, and the signed links
- * (`links.unsubscribe`, `links.preferences`, `links.viewInBrowser`). For sending, http(s) links become click
- * redirects and an open pixel is added; for a browser view (`/v/:token`) there is no pixel (a view is not an open).
- */
 /** What a claimed batch of messages reads once for all of them: the customers' facts. */
 export interface BatchReads {
   facts: Promise<Map<string, StoredCustomerFacts>>;
@@ -49,6 +44,11 @@ type StoredVersion = Awaited<ReturnType<TemplatesService['findVersion']>>;
 /** Template versions kept per process; the sender renders from a few, and an entry is a few kilobytes. */
 const VERSION_CACHE_SIZE = 256;
 
+/**
+ * Renders a message from its stored template version and context with the customer's facts, and the signed links
+ * (`links.unsubscribe`, `links.preferences`, `links.viewInBrowser`). For sending, http(s) links become click
+ * redirects and an open pixel is added; for a browser view (`/v/:token`) there is no pixel (a view is not an open).
+ */
 @Injectable()
 export class MessageRenderer {
   private readonly base: string;

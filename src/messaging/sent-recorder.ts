@@ -53,8 +53,7 @@ export class SentRecorder {
                                      'nodeId', node_id, 'kind', kind) AS properties
              FROM marked),
          ${customerEventsCtes('source', `'Email Sent'`, '$2::timestamptz')}
-         SELECT (SELECT count(*) FROM marked)::int AS marked, (SELECT count(*) FROM sent_events) AS events,
-                (SELECT count(*) FROM stats) AS stats, (SELECT count(*)::int FROM queued) AS queued`,
+         SELECT (SELECT count(*) FROM marked)::int AS marked, (SELECT count(*)::int FROM queued) AS queued`,
         [
           token,
           at,
