@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import { json } from 'express';
+import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
@@ -30,6 +31,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
   const applied = await migrate(app.get(DataSource));
   if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
 
+  (app.getHttpServer() as Server).keepAliveTimeout = config.keepAliveTimeoutMs;
   app.set('trust proxy', true);
   app.disable('x-powered-by');
   app.use(requestContext(logger, app.get(Metrics)));

@@ -15,6 +15,7 @@ describe('loadConfig', () => {
     });
     expect(c.home).toBe(path.resolve('.waymark'));
     expect(c.bodyLimitBytes).toBe(5 * 1024 * 1024);
+    expect(c.keepAliveTimeoutMs).toBe(65_000);
   });
 
   it('reads every variable', () => {
@@ -29,6 +30,7 @@ describe('loadConfig', () => {
       BODY_LIMIT: '512kb',
       DB_POOL_SIZE: '7',
       WORKER_THREAD: 'True',
+      HTTP_KEEP_ALIVE_TIMEOUT: '120',
     });
     expect(c).toMatchObject({
       databaseUrl: 'postgres://u:p@db:5432/w',
@@ -40,6 +42,7 @@ describe('loadConfig', () => {
       bodyLimitBytes: 512 * 1024,
       dbPoolSize: 7,
       workerThread: true,
+      keepAliveTimeoutMs: 120_000,
     });
   });
 
@@ -55,6 +58,8 @@ describe('loadConfig', () => {
     ['DB_POOL_SIZE', { DB_POOL_SIZE: '0' }],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
     ['WORKER_THREAD', { WORKER_THREAD: 'yes' }],
+    ['HTTP_KEEP_ALIVE_TIMEOUT', { HTTP_KEEP_ALIVE_TIMEOUT: '0' }],
+    ['HTTP_KEEP_ALIVE_TIMEOUT', { HTTP_KEEP_ALIVE_TIMEOUT: '2.5' }],
   ])('a wrong %s stops start-up with a message naming it', (name, env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(name));

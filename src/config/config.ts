@@ -25,6 +25,12 @@ export interface AppConfig {
   workerThread: boolean;
   /** Largest JSON body accepted by the API, in bytes. */
   bodyLimitBytes: number;
+  /**
+   * How long an idle keep-alive connection stays open, in ms. Longer than the idle timeout of the clients and load
+   * balancers in front (commonly 60 s): whichever side closes first races the other's next request, and the request
+   * that loses fails with ECONNRESET. Node's own default is 5 s.
+   */
+  keepAliveTimeoutMs: number;
   /** Largest CSV import accepted, in bytes. */
   importLimitBytes: number;
   dbPoolSize: number;
@@ -112,6 +118,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const bodyLimitBytes = size('BODY_LIMIT', str('BODY_LIMIT') ?? '5mb', problems);
   const importLimitBytes = size('IMPORT_LIMIT', str('IMPORT_LIMIT') ?? '2gb', problems);
 
+  const keepAliveText = str('HTTP_KEEP_ALIVE_TIMEOUT') ?? '65';
+  const keepAliveSeconds = Number(keepAliveText);
+  if (!/^\d+$/.test(keepAliveText) || keepAliveSeconds < 1 || keepAliveSeconds > 3600)
+    problems.push(
+      `HTTP_KEEP_ALIVE_TIMEOUT must be a whole number of seconds from 1 to 3600 (got "${keepAliveText}")`,
+    );
+
   const poolText = str('DB_POOL_SIZE') ?? '20';
   const dbPoolSize = Number(poolText);
   if (!/^\d+$/.test(poolText) || dbPoolSize < 1 || dbPoolSize > 500) {
@@ -164,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     roles,
     workerThread,
     bodyLimitBytes,
+    keepAliveTimeoutMs: keepAliveSeconds * 1000,
     importLimitBytes,
     dbPoolSize,
     logLevel,
