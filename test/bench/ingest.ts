@@ -6,15 +6,17 @@ import { backendPids, measureCpu } from './cpu';
 import { benchDatabase, query } from './postgres';
 import { batchCount, workload } from './payloads';
 import { rawBaseline } from './raw-baseline';
-import { startServer } from './server';
+import { startServer, startWorker } from './server';
 import { formatSummary, IngestSummary } from './report';
 import { int, summarize } from './stats';
 import { replayBatches, sendBatches, trackAtRate } from './traffic';
 
 export const usage = `ingest [--events N=1000000] [--clients C=8] [--batch-size 100] [--track-seconds 20]
-         [--track-rate 500] [--json]
+         [--track-rate 500] [--split-roles] [--json]
   POST /v1/batch throughput and latency against the real server, checked for lost events, compared with a raw
-  INSERT … unnest load of the same rows; then /v1/track latency at a fixed rate.`;
+  INSERT … unnest load of the same rows; then /v1/track latency at a fixed rate. One process with every role, as
+  \`npm start\` runs; --split-roles: an api process and a worker process (the scale-out topology), whose CPU the
+  server figures then sum.`;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -27,6 +29,7 @@ export async function runIngest(argv: string[]): Promise<number> {
       'batch-size': { type: 'string', default: '100' },
       'track-seconds': { type: 'string', default: '20' },
       'track-rate': { type: 'string', default: '500' },
+      'split-roles': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
   });
@@ -54,8 +57,12 @@ export async function runIngest(argv: string[]): Promise<number> {
     cleanups.push(db.drop);
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'waymark-bench-home-'));
     cleanups.push(async () => fs.rmSync(home, { recursive: true, force: true }));
-    const server = await startServer(db.url, home);
+    const split = values['split-roles'];
+    const server = await startServer(db.url, home, split ? { WAYMARK_ROLES: 'api' } : {});
     cleanups.push(server.stop);
+    const worker = split ? await startWorker(db.url, home) : undefined;
+    if (worker) cleanups.push(worker.stop);
+    const serverPids = async () => (worker ? [server.pid, worker.pid] : [server.pid]);
     const sql = async (text: string) =>
       (await query(db.url, (c) => c.query(text))).rows[0] as Record<string, string>;
     const count = async () => Number((await sql('SELECT count(*) AS n FROM events')).n);
@@ -68,7 +75,7 @@ export async function runIngest(argv: string[]): Promise<number> {
     log(
       `batch phase: ${int(events)} events, ${w.batchSize}/batch, ${clients} clients, ${int(w.customers)} customers`,
     );
-    const serverCpu = await measureCpu(async () => [server.pid]);
+    const serverCpu = await measureCpu(serverPids);
     const postgresCpu = await measureCpu(() => backendPids(db.url));
     const batch = await sendBatches(server, w, clients, log);
     const cpu = { server: await serverCpu(), postgres: await postgresCpu() };
@@ -96,7 +103,7 @@ export async function runIngest(argv: string[]): Promise<number> {
 
     await checkpoint();
     log(`track phase: POST /v1/track at ${trackRate}/s for ${trackSeconds} s (open loop)`);
-    const trackServerCpu = await measureCpu(async () => [server.pid]);
+    const trackServerCpu = await measureCpu(serverPids);
     const trackPostgresCpu = await measureCpu(() => backendPids(db.url));
     const track = await trackAtRate(server, w, trackRate, trackSeconds);
     const trackCpu = { server: await trackServerCpu(), postgres: await trackPostgresCpu() };
@@ -119,6 +126,7 @@ export async function runIngest(argv: string[]): Promise<number> {
     const summary: IngestSummary = {
       events,
       clients,
+      topology: split ? 'api process + worker process' : 'one process, every role',
       batchSize: w.batchSize,
       customers: w.customers,
       batchSeconds: round(batch.seconds, 2),

@@ -6,6 +6,7 @@ type Ms = number | null;
 export interface IngestSummary {
   events: number;
   clients: number;
+  topology: string;
   batchSize: number;
   customers: number;
   batchSeconds: Ms;
@@ -49,6 +50,7 @@ export function formatSummary(s: IngestSummary): string {
     '== ingest benchmark ==',
     `events            ${int(s.events)} (${s.batchSize}/batch, ${int(s.customers)} customers)`,
     `clients           ${s.clients} (the bench client itself used ${n(s.clientCpuSeconds)} s CPU)`,
+    `server topology   ${s.topology}`,
     `server            ${int(s.eventsPerSecond)} events/s (${n(s.batchSeconds)} s)`,
     `cpu per event     server ${n(s.cpuMicrosPerEvent.server)} µs, PostgreSQL backends ${n(s.cpuMicrosPerEvent.postgres)} µs, ` +
       `bench client ${n(s.cpuMicrosPerEvent.client)} µs`,
