@@ -12,6 +12,25 @@ import { SEGMENT_COLUMNS, SegmentRow } from './segment.types';
 export const CHANGES_CLAIM = 500;
 
 /**
+ * The claim: deletes up to CHANGES_CLAIM queued customers, oldest first, skipping those another worker holds, and
+ * returns them with the active segments (only when it claimed any). The claimed ids are deleted through the primary
+ * key (= ANY of an array): as a join on `IN (subquery)` the planner hashed the claim and scanned the whole queue
+ * table, which constant inserts and deletes keep full of dead rows until a vacuum (796 pages read per claim of one
+ * or two customers in the 500 calls/s bench, 2.9 ms each, a third of PostgreSQL's time for those calls).
+ */
+export const CLAIM_CHANGES_SQL = `WITH claimed AS (
+    DELETE FROM customer_changes WHERE customer_id = ANY (ARRAY(
+      SELECT customer_id FROM customer_changes ORDER BY changed_at LIMIT ${CHANGES_CLAIM} FOR UPDATE SKIP LOCKED))
+    RETURNING customer_id)
+  SELECT set_config('synchronous_commit', 'off', true) AS synchronous_commit,
+         set_config('jit', 'off', true) AS jit,
+         (SELECT array_agg(customer_id)::text[] FROM claimed) AS claimed,
+         CASE WHEN EXISTS (SELECT 1 FROM claimed) THEN (
+           SELECT json_agg(json_build_object('id', id, 'key', key, 'version', version, 'rules', rules,
+                                             'minDwellSeconds', min_dwell_seconds))
+             FROM segments WHERE archived_at IS NULL) END AS segments`;
+
+/**
  * Incremental evaluation: claims customers whose facts changed (FOR UPDATE SKIP LOCKED, so any number of workers
  * can drain the queue), evaluates every active segment for them with json-rules-engine, and commits the membership
  * changes and their transitions in the same transaction as the claim. Latency is mostly round trips on a busy
@@ -38,21 +57,7 @@ export class EvaluateChangesUseCase {
       const [{ claimed, segments }] = await queryPrepared<{
         claimed: string[] | null;
         segments: SegmentRow[] | null;
-      }>(
-        manager,
-        `WITH claimed AS (
-             DELETE FROM customer_changes WHERE customer_id IN (
-               SELECT customer_id FROM customer_changes ORDER BY changed_at LIMIT ${CHANGES_CLAIM} FOR UPDATE SKIP LOCKED)
-             RETURNING customer_id)
-           SELECT set_config('synchronous_commit', 'off', true) AS synchronous_commit,
-                  set_config('jit', 'off', true) AS jit,
-                  (SELECT array_agg(customer_id)::text[] FROM claimed) AS claimed,
-                  CASE WHEN EXISTS (SELECT 1 FROM claimed) THEN (
-                    SELECT json_agg(json_build_object('id', id, 'key', key, 'version', version, 'rules', rules,
-                                                      'minDwellSeconds', min_dwell_seconds))
-                      FROM segments WHERE archived_at IS NULL) END AS segments`,
-        [],
-      );
+      }>(manager, CLAIM_CHANGES_SQL, []);
       if (!claimed?.length) return 0;
       await this.evaluateCustomers(manager, claimed, segments ?? []);
       return claimed.length;
