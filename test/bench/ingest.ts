@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { backendPids, measureCpu } from './cpu';
 import { benchDatabase, query } from './postgres';
 import { batchCount, workload } from './payloads';
+import { sampleAutovacuum, waitForAutovacuum } from './maintenance';
 import { rawBaseline } from './raw-baseline';
 import { startServer, startWorker } from './server';
 import { formatSummary, IngestSummary } from './report';
@@ -12,11 +13,12 @@ import { int, summarize } from './stats';
 import { replayBatches, sendBatches, trackAtRate } from './traffic';
 
 export const usage = `ingest [--events N=1000000] [--clients C=8] [--batch-size 100] [--track-seconds 20]
-         [--track-rate 500] [--split-roles] [--json]
+         [--track-rate 500] [--split-roles] [--settle] [--json]
   POST /v1/batch throughput and latency against the real server, checked for lost events, compared with a raw
   INSERT … unnest load of the same rows; then /v1/track latency at a fixed rate. One process with every role, as
   \`npm start\` runs; --split-roles: an api process and a worker process (the scale-out topology), whose CPU the
-  server figures then sum.`;
+  server figures then sum. The track phase reports how much of it autovacuum was running (it vacuums and analyzes
+  the bulk load then); --settle first waits until autovacuum is done, for the latency of a steady state.`;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -30,6 +32,7 @@ export async function runIngest(argv: string[]): Promise<number> {
       'track-seconds': { type: 'string', default: '20' },
       'track-rate': { type: 'string', default: '500' },
       'split-roles': { type: 'boolean', default: false },
+      settle: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
   });
@@ -102,11 +105,18 @@ export async function runIngest(argv: string[]): Promise<number> {
     const raw = await rawBaseline(db.url, w);
 
     await checkpoint();
+    let settledSeconds: number | null = null;
+    if (values.settle) {
+      log('waiting for autovacuum to finish');
+      settledSeconds = await waitForAutovacuum(db.url);
+    }
     log(`track phase: POST /v1/track at ${trackRate}/s for ${trackSeconds} s (open loop)`);
+    const autovacuum = await sampleAutovacuum(db.url);
     const trackServerCpu = await measureCpu(serverPids);
     const trackPostgresCpu = await measureCpu(() => backendPids(db.url));
     const track = await trackAtRate(server, w, trackRate, trackSeconds);
     const trackCpu = { server: await trackServerCpu(), postgres: await trackPostgresCpu() };
+    const maintenance = await autovacuum();
     for (const f of track.failures.slice(0, 5)) log(`  ${f}`);
     if (track.failures.length) problems.push(`${track.failures.length} of the track requests failed`);
     const finalCount = await count();
@@ -158,6 +168,8 @@ export async function runIngest(argv: string[]): Promise<number> {
         errors: track.failures.length,
         achievedRps: round(track.achievedRps, 1),
         latencyMs: { p50: round(t.p50, 1), p99: round(t.p99, 1), max: round(t.max, 1) },
+        settledSeconds: settledSeconds === null ? null : round(settledSeconds, 0),
+        autovacuum: { share: round(maintenance.share, 2), work: maintenance.work },
         cpuMicrosPerEvent: {
           server: trackCpu.server === undefined ? null : round((trackCpu.server * 1e6) / track.ok, 0),
           postgres: trackCpu.postgres === undefined ? null : round((trackCpu.postgres * 1e6) / track.ok, 0),

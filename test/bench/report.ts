@@ -25,6 +25,10 @@ export interface IngestSummary {
     errors: number;
     achievedRps: Ms;
     latencyMs: { p50: Ms; p99: Ms; max: Ms };
+    /** Seconds waited for autovacuum to finish before the phase (--settle), else null. */
+    settledSeconds: Ms;
+    /** Share of the phase an autovacuum worker was running, and on what. */
+    autovacuum: { share: Ms; work: string[] };
     cpuMicrosPerEvent: { server: Ms; postgres: Ms };
   };
   loadAverage: { start: Ms; end: Ms; cpus: number };
@@ -61,6 +65,9 @@ export function formatSummary(s: IngestSummary): string {
     `track @ ${t.targetRps} rps  p50 ${ms(n(t.latencyMs.p50))}  p99 ${ms(n(t.latencyMs.p99))}  ` +
       `(achieved ${n(t.achievedRps)}/s, ${int(t.ok)}/${int(t.sent)} ok, ${t.seconds} s)`,
     `cpu per track     server ${n(t.cpuMicrosPerEvent.server)} µs, PostgreSQL backends ${n(t.cpuMicrosPerEvent.postgres)} µs`,
+    `autovacuum        running ${Math.round((t.autovacuum.share ?? 0) * 100)} % of the track phase` +
+      `${t.autovacuum.work.length ? ` (${t.autovacuum.work.join('; ')})` : ''}` +
+      `${t.settledSeconds === null ? '' : `; waited ${n(t.settledSeconds)} s for it to finish first`}`,
     `count check       ${c.ok ? 'OK' : 'FAILED'} (events ${int(c.events)} = ${int(c.batchEvents)} batch + ` +
       `${int(c.trackEvents)} track; replay stored ${c.replayStored}; stats sum ${int(c.statsEventsCount)})`,
     ...c.problems.slice(0, 20).map((p) => `  - ${p}`),
