@@ -64,7 +64,8 @@ export class ProcessInboxUseCase {
       // DELETE … RETURNING answers [rows, count]
       const [items]: [InboxItem[], number] = await manager.query(
         // Through the primary key (= ANY of an array), not a join: a queue's constant deletes leave its table full
-        // of dead rows until a vacuum, and the join's plan scanned all of them on every claim.
+        // of dead rows until a vacuum, and a hash join scans all of them on every claim (measured on the segment
+        // worker's queue, see CLAIM_CHANGES_SQL).
         `DELETE FROM journey_inbox WHERE id = ANY (ARRAY(
            SELECT id FROM journey_inbox ORDER BY id LIMIT ${CLAIM} FOR UPDATE SKIP LOCKED))
          RETURNING id, customer_id AS "customerId", kind, name, properties, at`,
