@@ -56,4 +56,22 @@ describe('validateMessage', () => {
     expect(message).toBeUndefined();
     expect(problems.map((p) => p.path).sort()).toEqual(['event', 'properties', 'timestamp', 'userId']);
   });
+
+  it.each([
+    ['userId', { userId: 'a\ud800' }],
+    ['anonymousId', { anonymousId: '\udc00b' }],
+    ['properties', { userId: 'u', properties: { note: 'x\ud83d' } }],
+    ['properties', { userId: 'u', properties: { ['k\udfff']: 1 } }],
+    ['context', { userId: 'u', context: { page: { title: ['\ud800'] } } }],
+  ])('refuses a lone surrogate in %s, which PostgreSQL cannot take in', (path, fields) => {
+    const { message, problems } = validate({ type: 'track', event: 'E', ...fields });
+    expect(message).toBeUndefined();
+    expect(problems).toEqual([{ path, message: expect.stringMatching(/well-formed Unicode/) }]);
+  });
+
+  it('keeps a surrogate pair (an emoji) as it is', () => {
+    const { message, problems } = validate({ type: 'track', userId: 'u\ud83d\ude00', event: 'E' });
+    expect(problems).toEqual([]);
+    expect(message?.userId).toBe('u😀');
+  });
 });

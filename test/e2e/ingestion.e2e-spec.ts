@@ -470,6 +470,14 @@ describe('ingestion (Segment HTTP API)', () => {
         400,
         ['properties'],
       ],
+      ['lone surrogate in an id', '/v1/track', { userId: 'a\ud800', event: 'X' }, 400, ['userId']],
+      [
+        'lone surrogate in properties',
+        '/v1/track',
+        { userId: 'u', event: 'X', properties: { note: 'x\udc00' } },
+        400,
+        ['properties'],
+      ],
       ['deep nesting', '/v1/track', { userId: 'u', event: 'X', properties: deep(50) }, 400, ['properties']],
       [
         'bad email trait',

@@ -1,4 +1,5 @@
 import type { FieldProblem } from '../../common/errors/app.exception';
+import { hasLoneSurrogate } from '../../common/text/unicode';
 import { Scalar } from './definition';
 
 export type Problems = FieldProblem[];
@@ -22,8 +23,7 @@ export function keyPath(path: string, key: string): string {
 export function textProblem(value: string, maxLength: number): string | undefined {
   if (value.length > maxLength) return `must be at most ${maxLength} characters`;
   if (value.includes('\u0000')) return 'must not contain NUL characters';
-  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value))
-    return 'must be well-formed Unicode';
+  if (hasLoneSurrogate(value)) return 'must be well-formed Unicode';
   return undefined;
 }
 
