@@ -11,14 +11,14 @@ import { AppModule } from './app.module';
 import type { FieldProblem } from './common/errors/app.exception';
 import { CommonException } from './common/errors/common.exception';
 import { toErrorBody } from './common/http/error-body';
-import { rejectNulCharacters } from './common/http/reject-nul';
+import { rejectUnstorableText } from './common/http/reject-unstorable-text';
 import { requestContext } from './common/http/request-context';
 import { NestPinoLogger } from './common/logging/logger';
 import type { AppConfig } from './config/config';
 import { migrate } from './database/migrate';
 import { Metrics } from './ops/metrics';
 
-/** The Segment-compatible endpoints, whose validators check their own bodies for NUL characters. */
+/** The Segment-compatible endpoints, whose validators check their own bodies for text PostgreSQL cannot store. */
 const SEGMENT_INGESTION = /^\/v1\/(identify|track|page|screen|group|alias|batch)\/?$/;
 
 /** Builds the HTTP application (used by main.ts and by the e2e tests, so both run the same wiring). */
@@ -47,7 +47,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
           res.status(body.statusCode).json({ ...body, requestId: req.id });
         }),
   );
-  app.use(rejectNulCharacters(SEGMENT_INGESTION));
+  app.use(rejectUnstorableText(SEGMENT_INGESTION));
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

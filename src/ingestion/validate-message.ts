@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FieldProblem } from '../common/errors/app.exception';
-import { hasLoneSurrogate } from '../common/text/unicode';
+import { storableTextProblem } from '../common/text/storable-text';
 import { IncomingMessage, Json, JsonObject, MESSAGE_TYPES, MessageType, ORDER_COMPLETED } from './message';
 
 export const LIMITS = {
@@ -128,8 +128,8 @@ function text(v: unknown, field: string, max: number, bad: Bad, required: boolea
   }
   if (typeof v !== 'string') return void bad(field, 'must be a string');
   if (v.length > max) return void bad(field, `must be at most ${max} characters`);
-  if (v.includes('\u0000')) return void bad(field, 'must not contain NUL characters');
-  if (hasLoneSurrogate(v)) return void bad(field, UNPAIRED);
+  const problem = storableTextProblem(v);
+  if (problem) return void bad(field, problem);
   return v;
 }
 
@@ -144,13 +144,10 @@ function object(v: unknown, field: string, bad: Bad): JsonObject {
   return v as JsonObject;
 }
 
-/**
- * PostgreSQL's jsonb cannot hold NUL characters nor take a lone surrogate in, and unbounded nesting is a denial of
- * service.
- */
+/** Text PostgreSQL cannot store (storableTextProblem) is refused, and unbounded nesting is a denial of service. */
 function checkJson(v: unknown, depth: number): string | undefined {
   if (depth > LIMITS.depth) return `is nested more than ${LIMITS.depth} levels deep`;
-  if (typeof v === 'string') return stringProblem(v);
+  if (typeof v === 'string') return storableTextProblem(v);
   if (typeof v === 'number') return Number.isFinite(v) ? undefined : 'must contain only finite numbers';
   if (Array.isArray(v)) {
     for (const item of v) {
@@ -161,20 +158,13 @@ function checkJson(v: unknown, depth: number): string | undefined {
   }
   if (v !== null && typeof v === 'object') {
     for (const [key, item] of Object.entries(v)) {
-      const k = stringProblem(key);
+      const k = storableTextProblem(key);
       if (k) return k;
       const p = checkJson(item, depth + 1);
       if (p) return p;
     }
   }
   return undefined;
-}
-
-const UNPAIRED = 'must be well-formed Unicode (a lone surrogate such as \\ud800 cannot be stored)';
-
-function stringProblem(v: string): string | undefined {
-  if (v.includes('\u0000')) return 'must not contain NUL characters';
-  return hasLoneSurrogate(v) ? UNPAIRED : undefined;
 }
 
 function time(v: unknown, field: string, bad: Bad): Date | undefined {

@@ -131,4 +131,38 @@ describe('ops: health, metrics, docs, errors', () => {
       expect(res.body.problems[0].path).toBe(`rules${'[0]'.repeat(depth)}`);
     });
   });
+
+  describe('lone surrogates ("\\ud800" in JSON), which PostgreSQL refuses in json and alters in text, are a 400', () => {
+    const auth = () => `Bearer ${t.adminKey}`;
+    const stored = `SELECT (SELECT count(*) FROM templates) + (SELECT count(*) FROM api_keys) AS n`;
+
+    it.each([
+      // Was a 500: the blocks are written as jsonb.
+      [
+        'a template block',
+        '/v1/templates',
+        {
+          key: 'lone',
+          name: 'L',
+          subject: 'Hi',
+          html: '<p>x</p>',
+          blocks: { hero: [{ html: '<b>\ud800</b>' }] },
+        },
+        'blocks.hero[0].html',
+      ],
+      // Was stored with U+FFFD in its place while the response echoed the input.
+      ['a text field', '/v1/api-keys', { name: 'key \udc00', role: 'read' }, 'name'],
+      ['a key', '/v1/segments/preview', { rules: { 'a\ud800': 1 } }, 'rules (a key)'],
+    ])('in %s', async (_name, url, body, where) => {
+      const [{ n: before }] = await t.db.query(stored);
+      const res = await t.http().post(url).set('Authorization', auth()).send(body);
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('VALIDATION_FAILED');
+      expect(res.body.problems).toEqual([
+        { path: where, message: expect.stringMatching(/well-formed Unicode/) },
+      ]);
+      const [{ n: after }] = await t.db.query(stored);
+      expect(after).toBe(before);
+    });
+  });
 });

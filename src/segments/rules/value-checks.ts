@@ -1,5 +1,5 @@
 import type { FieldProblem } from '../../common/errors/app.exception';
-import { hasLoneSurrogate } from '../../common/text/unicode';
+import { storableTextProblem } from '../../common/text/storable-text';
 import { Scalar } from './definition';
 
 export type Problems = FieldProblem[];
@@ -22,9 +22,7 @@ export function keyPath(path: string, key: string): string {
  */
 export function textProblem(value: string, maxLength: number): string | undefined {
   if (value.length > maxLength) return `must be at most ${maxLength} characters`;
-  if (value.includes('\u0000')) return 'must not contain NUL characters';
-  if (hasLoneSurrogate(value)) return 'must be well-formed Unicode';
-  return undefined;
+  return storableTextProblem(value);
 }
 
 /** A non-empty, storable string of at most maxLength characters; pushes a problem otherwise. */

@@ -1,25 +1,26 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { FieldProblem } from '../errors/app.exception';
 import { CommonException } from '../errors/common.exception';
+import { NUL_PROBLEM, storableTextProblem } from '../text/storable-text';
 import { toErrorBody } from './error-body';
 
-const MESSAGE = 'must not contain NUL characters (U+0000), which PostgreSQL cannot store';
 /** Enough to name the problem; a body full of them needs no full inventory. */
 const MAX_PROBLEMS = 20;
 
 /**
- * PostgreSQL's text and jsonb cannot hold U+0000, so such input used to fail deep inside a query as a 500. It is
- * refused here, before any route runs, with a 400 naming where it is: in the path, the query string or the JSON
- * body. Routes matching `ownBodyCheck` validate their bodies themselves (the Segment ingestion endpoints, which
- * answer in their own error format) and only get the URL checked.
+ * Text PostgreSQL cannot store (see storableTextProblem) used to fail deep inside a query as a 500, or to be stored
+ * as another string. It is refused here, before any route runs, with a 400 naming where it is: in the path, the
+ * query string or the JSON body. Routes matching `ownBodyCheck` validate their bodies themselves (the Segment
+ * ingestion endpoints, which answer in their own error format) and only get the URL checked.
  */
-export function rejectNulCharacters(ownBodyCheck: RegExp) {
+export function rejectUnstorableText(ownBodyCheck: RegExp) {
   return (req: Request, res: Response, next: NextFunction) => {
     const problems: FieldProblem[] = [];
+    // A lone surrogate cannot come from the path: Express refuses to decode one (400).
     if (/%00/i.test(req.path) || req.path.includes('\u0000'))
-      problems.push({ path: 'path', message: MESSAGE });
-    findNul(req.query, 'query', problems);
-    if (!ownBodyCheck.test(req.path)) findNul(req.body, '', problems);
+      problems.push({ path: 'path', message: NUL_PROBLEM });
+    findUnstorable(req.query, 'query', problems);
+    if (!ownBodyCheck.test(req.path)) findUnstorable(req.body, '', problems);
     if (!problems.length) return next();
     const { body } = toErrorBody(CommonException.validation(problems));
     res.status(body.statusCode).json({ ...body, requestId: req.id });
@@ -27,20 +28,22 @@ export function rejectNulCharacters(ownBodyCheck: RegExp) {
 }
 
 /** Iterative, so a deeply nested body cannot overflow the stack. Body paths read as in other validation errors. */
-function findNul(root: unknown, rootPath: string, problems: FieldProblem[]): void {
+function findUnstorable(root: unknown, rootPath: string, problems: FieldProblem[]): void {
   const join = (at: string, key: string) => (at ? `${at}.${key}` : key);
   const stack: [unknown, string][] = [[root, rootPath]];
   while (stack.length && problems.length < MAX_PROBLEMS) {
     const [value, at] = stack.pop()!;
     if (typeof value === 'string') {
-      if (value.includes('\u0000')) problems.push({ path: at || 'body', message: MESSAGE });
+      const message = storableTextProblem(value);
+      if (message) problems.push({ path: at || 'body', message });
     } else if (Array.isArray(value)) {
       for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], `${at}[${i}]`]);
     } else if (value !== null && typeof value === 'object') {
       const entries = Object.entries(value as Record<string, unknown>);
       for (let i = entries.length - 1; i >= 0; i--) {
         const [key, child] = entries[i];
-        if (key.includes('\u0000')) problems.push({ path: `${at || 'body'} (a key)`, message: MESSAGE });
+        const message = storableTextProblem(key);
+        if (message) problems.push({ path: `${at || 'body'} (a key)`, message });
         stack.push([child, join(at, key)]);
       }
     }
