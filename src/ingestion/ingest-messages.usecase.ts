@@ -172,12 +172,7 @@ export class IngestMessagesUseCase {
       value: string;
       customer_id: string;
       external_id: string | null;
-    }>(
-      manager,
-      KNOWN_IDENTITIES_SQL,
-      [JSON.stringify(keys.map(({ kind, value }) => ({ kind, value })))],
-      keys.length,
-    );
+    }>(manager, KNOWN_IDENTITIES_SQL, [JSON.stringify(keys)], keys.length);
     const known = new Map<string, KnownIdentity>();
     for (const r of rows)
       known.set(identityKey(r.kind, r.value), { customerId: r.customer_id, customerUserId: r.external_id });
