@@ -1,18 +1,15 @@
 import { ValidationError, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { NextFunction, Request, Response } from 'express';
-import { json } from 'express';
-import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import type { FieldProblem } from './common/errors/app.exception';
 import { CommonException } from './common/errors/common.exception';
-import { toErrorBody } from './common/http/error-body';
+import { registerBodyParsers } from './common/http/body-parsers';
 import { rejectUnstorableText } from './common/http/reject-unstorable-text';
-import { requestContext } from './common/http/request-context';
+import { addRequestContext, requestIdOf } from './common/http/request-context';
 import { NestPinoLogger } from './common/logging/logger';
 import type { AppConfig } from './config/config';
 import { migrate } from './database/migrate';
@@ -21,9 +18,22 @@ import { Metrics } from './ops/metrics';
 /** The Segment-compatible endpoints, whose validators check their own bodies for text PostgreSQL cannot store. */
 const SEGMENT_INGESTION = /^\/v1\/(identify|track|page|screen|group|alias|batch)\/?$/;
 
+/** Routes whose request body is a stream the handler reads itself. */
+const STREAMED_BODIES = '/v1/import/';
+
 /** Builds the HTTP application (used by main.ts and by the e2e tests, so both run the same wiring). */
-export async function createApp(config: AppConfig, logger: Logger): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger), {
+export async function createApp(config: AppConfig, logger: Logger): Promise<NestFastifyApplication> {
+  // Fastify rather than Express: a small JSON request costs about half the CPU (0.30 against 0.60 ms measured
+  // for the same Nest route), and the single-event endpoints are mostly that cost.
+  const adapter = new FastifyAdapter({
+    trustProxy: true,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    genReqId: requestIdOf,
+    requestIdHeader: false,
+    // Tracking, unsubscribe and preference links carry signed tokens longer than Fastify's default of 100.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
     bodyParser: false,
     logger: new NestPinoLogger(logger.child({ component: 'nest' })),
     abortOnError: false,
@@ -31,23 +41,10 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
   const applied = await migrate(app.get(DataSource));
   if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
 
-  (app.getHttpServer() as Server).keepAliveTimeout = config.keepAliveTimeoutMs;
-  app.set('trust proxy', true);
-  app.disable('x-powered-by');
-  app.use(requestContext(logger, app.get(Metrics)));
-  const parseJson = json({ limit: config.bodyLimitBytes });
-  // Parser errors are answered here: they happen before Nest's filters can see the request. CSV imports stream
-  // their own body, so a JSON parser must not consume it (a JSON upload then gets the import's 415).
-  app.use((req: Request, res: Response, next: NextFunction) =>
-    req.path.startsWith('/v1/import/')
-      ? next()
-      : parseJson(req, res, (error?: unknown) => {
-          if (!error) return next();
-          const { body } = toErrorBody(error);
-          res.status(body.statusCode).json({ ...body, requestId: req.id });
-        }),
-  );
-  app.use(rejectUnstorableText(SEGMENT_INGESTION));
+  const fastify = app.getHttpAdapter().getInstance();
+  addRequestContext(fastify, logger, app.get(Metrics));
+  registerBodyParsers(fastify, config.bodyLimitBytes, STREAMED_BODIES);
+  rejectUnstorableText(fastify, SEGMENT_INGESTION);
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { Auth } from '../common/auth/auth.decorators';
 import { ChurnModelService } from './churn-model.service';
 import { ClvModelService } from './clv-model.service';
@@ -25,7 +25,7 @@ export class ModelsController {
       'expected purchases, expected order value, CLV, tier) and make the model current; 422 with the reason ' +
       'when the data cannot be fitted or the fit does not converge (the previous model stays current)',
   })
-  fitClv(@Body() dto: FitClvDto, @Req() req: Request) {
+  fitClv(@Body() dto: FitClvDto, @Req() req: FastifyRequest) {
     return this.clv.fit(dto, { actor: req.apiKey });
   }
 
@@ -37,7 +37,7 @@ export class ModelsController {
       'Fit the churn propensity model (logistic regression, time split), report held-out ROC AUC and ' +
       'calibration, and store P(no order in labelDays) per buyer as churn_probability',
   })
-  fitChurn(@Body() dto: FitChurnDto, @Req() req: Request) {
+  fitChurn(@Body() dto: FitChurnDto, @Req() req: FastifyRequest) {
     return this.churn.fit(dto, { actor: req.apiKey });
   }
 

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { Auth } from '../common/auth/auth.decorators';
 import { PreviewService } from './preview.service';
 import {
@@ -25,7 +25,7 @@ export class TemplatesController {
   @ApiOperation({
     summary: 'Create a template (version 1); 422 with line and column when Liquid does not parse',
   })
-  create(@Body() dto: CreateTemplateDto, @Req() req: Request) {
+  create(@Body() dto: CreateTemplateDto, @Req() req: FastifyRequest) {
     return this.templates.create(dto, req.apiKey);
   }
 
@@ -45,7 +45,7 @@ export class TemplatesController {
   @Put(':id')
   @Auth('admin')
   @ApiOperation({ summary: 'Add a new version with this content (versions are never edited)' })
-  update(@Param('id') id: string, @Body() dto: UpdateTemplateDto, @Req() req: Request) {
+  update(@Param('id') id: string, @Body() dto: UpdateTemplateDto, @Req() req: FastifyRequest) {
     return this.templates.update(id, dto, req.apiKey);
   }
 
@@ -55,7 +55,7 @@ export class TemplatesController {
   @ApiOperation({
     summary: 'Archive: no new versions, hidden from the list; existing versions stay readable',
   })
-  archive(@Param('id') id: string, @Req() req: Request) {
+  archive(@Param('id') id: string, @Req() req: FastifyRequest) {
     return this.templates.archive(id, req.apiKey);
   }
 

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Put, Query, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { Auth } from '../common/auth/auth.decorators';
 import { ListCustomersQuery, SetConsentDto } from './customers.dto';
 import { CustomersService } from './customers.service';
@@ -32,7 +32,7 @@ export class CustomersController {
 
   @Put(':id/consent')
   @Auth('admin')
-  setConsent(@Param('id') id: string, @Body() dto: SetConsentDto, @Req() req: Request) {
+  setConsent(@Param('id') id: string, @Body() dto: SetConsentDto, @Req() req: FastifyRequest) {
     return this.customers.setConsent(id, dto.marketingConsent, dto.source ?? 'api', req.apiKey);
   }
 
@@ -40,7 +40,7 @@ export class CustomersController {
   @Auth('admin')
   @HttpCode(204)
   @ApiOperation({ summary: 'Erase the customer and everything held about them' })
-  erase(@Param('id') id: string, @Req() req: Request) {
+  erase(@Param('id') id: string, @Req() req: FastifyRequest) {
     return this.customers.erase(id, req.apiKey);
   }
 }

@@ -1,6 +1,6 @@
 import { PageQuery } from '../common/http/pagination';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Auth } from '../common/auth/auth.decorators';
 import { AssignVariantUseCase } from './assign-variant.usecase';
@@ -82,7 +82,7 @@ export class ExperimentsController {
   @ApiOperation({
     summary: 'Route new customers to this arm; assigned customers keep theirs. Records the key as promotedBy',
   })
-  promote(@Param('id') id: string, @Body() dto: PromoteDto, @Req() req: Request) {
+  promote(@Param('id') id: string, @Body() dto: PromoteDto, @Req() req: FastifyRequest) {
     return this.experiments.promote(id, dto.arm, req.apiKey);
   }
 }

@@ -1,6 +1,6 @@
 import { Controller, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { Auth } from '../common/auth/auth.decorators';
 import { CommonErrorCode, CommonException } from '../common/errors/common.exception';
 import type { AppConfig } from '../config/config';
@@ -40,7 +40,7 @@ export class ImportController {
       },
     },
   })
-  import(@Param('kind') kind: string, @Req() req: Request) {
+  import(@Param('kind') kind: string, @Req() req: FastifyRequest) {
     if (!IMPORT_KINDS.includes(kind as ImportKind)) {
       throw new CommonException(
         CommonErrorCode.NOT_FOUND,
@@ -49,18 +49,18 @@ export class ImportController {
     }
     if (
       !/^(text\/csv|application\/csv|text\/plain|application\/octet-stream)\b/i.test(
-        req.header('content-type') ?? 'text/csv',
+        req.headers['content-type'] ?? 'text/csv',
       )
     ) {
       throw new CommonException(CommonErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Send the file as text/csv');
     }
-    const length = Number(req.header('content-length') ?? 0);
+    const length = Number(req.headers['content-length'] ?? 0);
     if (length > this.config.importLimitBytes) {
       throw new IngestionException(
         IngestionErrorCode.IMPORT_TOO_LARGE,
         `CSV file too large (limit ${this.config.importLimitBytes} bytes)`,
       );
     }
-    return this.csv.import(kind as ImportKind, limitStream(req, this.config.importLimitBytes));
+    return this.csv.import(kind as ImportKind, limitStream(req.raw, this.config.importLimitBytes));
   }
 }

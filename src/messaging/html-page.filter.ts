@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Inject } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { toErrorBody } from '../common/http/error-body';
 import { LOGGER } from '../common/logging/logger.token';
@@ -21,8 +21,8 @@ export class HtmlPageFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const req = http.getRequest<Request>();
-    const res = http.getResponse<Response>();
+    const req = http.getRequest<FastifyRequest>();
+    const res = http.getResponse<FastifyReply>();
     const { body, internal } = toErrorBody(exception);
     if (internal) {
       const err = exception as Error;
@@ -31,8 +31,8 @@ export class HtmlPageFilter implements ExceptionFilter {
         'unhandled error',
       );
     }
-    if (res.headersSent) {
-      res.end();
+    if (res.sent || res.raw.headersSent) {
+      res.raw.end();
       return;
     }
     const title = TITLES[body.statusCode] ?? (internal ? 'Something went wrong' : 'Error');
@@ -42,9 +42,9 @@ export class HtmlPageFilter implements ExceptionFilter {
         : internal
           ? `Please try again later (error ${body.errorId}).`
           : body.message;
-    res
+    void res
       .status(body.statusCode)
-      .set({ 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' })
+      .headers({ 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' })
       .send(htmlPage(title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(detail)}</p>`));
   }
 }

@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Public } from '../common/auth/auth.decorators';
 import { TrackingUseCase } from './tracking.usecase';
 
@@ -15,15 +15,18 @@ export class TrackingController {
 
   @Get('o/:token')
   @Public()
-  async open(@Param('token') token: string, @Res() res: Response): Promise<void> {
+  async open(@Param('token') token: string, @Res() res: FastifyReply): Promise<void> {
     await this.tracking.open(token);
-    res.status(200).set({ 'Content-Type': 'image/gif', 'Cache-Control': 'no-store, max-age=0' }).send(PIXEL);
+    void res
+      .status(200)
+      .headers({ 'Content-Type': 'image/gif', 'Cache-Control': 'no-store, max-age=0' })
+      .send(PIXEL);
   }
 
   @Get('c/:token')
   @Public()
-  async click(@Param('token') token: string, @Res() res: Response): Promise<void> {
+  async click(@Param('token') token: string, @Res() res: FastifyReply): Promise<void> {
     const url = await this.tracking.click(token);
-    res.set('Cache-Control', 'no-store').redirect(302, url);
+    void res.header('Cache-Control', 'no-store').redirect(url, 302);
   }
 }

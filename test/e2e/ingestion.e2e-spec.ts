@@ -1,3 +1,4 @@
+import { deflateSync, gzipSync } from 'node:zlib';
 import { createTestApp, TestApp } from '../setup/test-app';
 import { recomputeStats } from '../../src/ingestion/ingest-messages.usecase';
 
@@ -16,6 +17,8 @@ describe('ingestion (Segment HTTP API)', () => {
       .post(path)
       .set('Authorization', auth)
       .send(body as object);
+  // superagent JSON-encodes a Buffer sent with a JSON content type; compressed bodies must go as they are.
+  const asIs = (body: unknown) => body as string;
   const count = async (sql: string, params: unknown[] = []) => Number((await t.db.query(sql, params))[0].n);
   const customer = async (userId: string) =>
     (await t.http().get(`/v1/customers/${userId}`).set('Authorization', `Bearer ${t.adminKey}`)).body;
@@ -531,6 +534,79 @@ describe('ingestion (Segment HTTP API)', () => {
         .send('{"userId": ');
       expect(res.status).toBe(400);
       expect(res.body.error).toBe('MALFORMED_JSON');
+    });
+
+    it('a JSON top level that is not an object or an array is a 400', async () => {
+      const res = await t
+        .http()
+        .post('/v1/track')
+        .set('Authorization', auth)
+        .set('Content-Type', 'application/json')
+        .send('"u-1"');
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('MALFORMED_JSON');
+    });
+
+    it.each([
+      ['gzip', gzipSync],
+      ['deflate', deflateSync],
+    ])('a %s-encoded batch is stored, as some Segment libraries send it', async (encoding, compress) => {
+      const messageId = `enc-${encoding}`;
+      const res = await t
+        .http()
+        .post('/v1/batch')
+        .set('Authorization', auth)
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', encoding)
+        .serialize(asIs)
+        .send(
+          compress(
+            JSON.stringify({ batch: [{ type: 'track', userId: 'u-enc', event: 'Zipped', messageId }] }),
+          ),
+        );
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ success: true, stored: 1 });
+      expect(await count(`SELECT count(*) n FROM events WHERE message_id = '${messageId}'`)).toBe(1);
+    });
+
+    it('an unknown content encoding is a 415, and broken gzip a 400; nothing is stored', async () => {
+      const before = await count(`SELECT count(*) n FROM events`);
+      const send = (encoding: string, body: Buffer) =>
+        t
+          .http()
+          .post('/v1/track')
+          .set('Authorization', auth)
+          .set('Content-Type', 'application/json')
+          .set('Content-Encoding', encoding)
+          .serialize(asIs)
+          .send(body);
+      const br = await send('br', Buffer.from('{}'));
+      expect(br.status).toBe(415);
+      expect(br.body.error).toBe('UNSUPPORTED_MEDIA_TYPE');
+      const broken = await send('gzip', Buffer.from('{"userId":"u","event":"X"}'));
+      expect(broken.status).toBe(400);
+      expect(broken.body.error).toBe('MALFORMED_JSON');
+      expect(await count(`SELECT count(*) n FROM events`)).toBe(before);
+    });
+
+    it('a gzip body that inflates past the limit is a 413', async () => {
+      const blob = 'x'.repeat(6 * 1024 * 1024);
+      const res = await t
+        .http()
+        .post('/v1/track')
+        .set('Authorization', auth)
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', 'gzip')
+        .serialize(asIs)
+        .send(gzipSync(JSON.stringify({ userId: 'u', event: 'X', properties: { blob } })));
+      expect(res.status).toBe(413);
+      expect(res.body.error).toBe('PAYLOAD_TOO_LARGE');
+    });
+
+    it('a trailing slash reaches the same endpoint', async () => {
+      const res = await post('/v1/track/', { userId: 'u-slash', event: 'Slashed', messageId: 'slash-1' });
+      expect(res.status).toBe(200);
+      expect(await count(`SELECT count(*) n FROM events WHERE message_id = 'slash-1'`)).toBe(1);
     });
 
     it('a body over the limit is a 413', async () => {

@@ -1,4 +1,4 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -11,7 +11,7 @@ import { AppConfig, loadConfig } from '../../src/config/config';
 import { cloneTemplate, dropDatabase } from './database';
 
 export interface TestApp {
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
   db: DataSource;
   adminKey: string;
   config: AppConfig;
@@ -38,6 +38,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   });
   const app = await createApp(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
   await app.init();
+  await app.getHttpAdapter().getInstance().ready();
   const db = app.get(DataSource);
   const server = app.getHttpServer();
   return {

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { CommonErrorCode, CommonException } from '../errors/common.exception';
 import { ApiKeysService } from './api-keys.service';
 import { AUTH_METADATA, ApiKeyRole, PUBLIC_METADATA } from './auth.decorators';
@@ -21,8 +21,8 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_METADATA, targets)) return true;
     const needed = this.reflector.getAllAndOverride<ApiKeyRole>(AUTH_METADATA, targets) ?? 'admin';
 
-    const req = context.switchToHttp().getRequest<Request>();
-    const secret = keyFromHeader(req.header('authorization'));
+    const req = context.switchToHttp().getRequest<FastifyRequest>();
+    const secret = keyFromHeader(req.headers.authorization);
     if (!secret) {
       throw new CommonException(
         CommonErrorCode.UNAUTHENTICATED,

@@ -23,31 +23,6 @@ const HTTP_CODES: Record<number, CommonErrorCode> = {
   415: CommonErrorCode.UNSUPPORTED_MEDIA_TYPE,
 };
 
-/** Errors raised by the JSON body parser before any route runs. */
-const PARSER_ERRORS: Record<string, { status: number; code: CommonErrorCode; message: string }> = {
-  'entity.parse.failed': {
-    status: 400,
-    code: CommonErrorCode.MALFORMED_JSON,
-    message: 'Request body is not valid JSON',
-  },
-  'entity.too.large': {
-    status: 413,
-    code: CommonErrorCode.PAYLOAD_TOO_LARGE,
-    message: 'Request body is too large',
-  },
-  'encoding.unsupported': {
-    status: 415,
-    code: CommonErrorCode.UNSUPPORTED_MEDIA_TYPE,
-    message: 'Unsupported content encoding',
-  },
-  'charset.unsupported': {
-    status: 415,
-    code: CommonErrorCode.UNSUPPORTED_MEDIA_TYPE,
-    message: 'Unsupported charset',
-  },
-  'request.aborted': { status: 400, code: CommonErrorCode.VALIDATION_FAILED, message: 'Request was aborted' },
-};
-
 /** Turns anything thrown into the response body; `internal` is set when the error is a bug to be logged. */
 export function toErrorBody(error: unknown): { body: ErrorBody; internal: boolean } {
   if (error instanceof AppException) {
@@ -63,12 +38,13 @@ export function toErrorBody(error: unknown): { body: ErrorBody; internal: boolea
     if (code)
       return { body: { statusCode: status, error: code, message: messageOf(error) }, internal: false };
   }
-  const parser = PARSER_ERRORS[(error as { type?: string })?.type ?? ''];
-  if (parser) {
-    const limit = (error as { limit?: number }).limit;
-    const message =
-      limit && parser.status === 413 ? `${parser.message} (limit ${limit} bytes)` : parser.message;
-    return { body: { statusCode: parser.status, error: parser.code, message }, internal: false };
+  // Fastify's own refusals before any route runs (a URL that does not decode, a bad Content-Length, …).
+  const fastify = error as { code?: unknown; statusCode?: unknown; message?: unknown };
+  if (typeof fastify?.code === 'string' && fastify.code.startsWith('FST_')) {
+    const status = Number(fastify.statusCode);
+    const code = HTTP_CODES[status];
+    if (code)
+      return { body: { statusCode: status, error: code, message: String(fastify.message) }, internal: false };
   }
   return {
     body: {

@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyInstance } from 'fastify';
 import type { FieldProblem } from '../errors/app.exception';
 import { CommonException } from '../errors/common.exception';
 import { NUL_PROBLEM, storableTextProblem } from '../text/storable-text';
@@ -13,18 +13,18 @@ const MAX_PROBLEMS = 20;
  * query string or the JSON body. Routes matching `ownBodyCheck` validate their bodies themselves (the Segment
  * ingestion endpoints, which answer in their own error format) and only get the URL checked.
  */
-export function rejectUnstorableText(ownBodyCheck: RegExp) {
-  return (req: Request, res: Response, next: NextFunction) => {
+export function rejectUnstorableText(instance: FastifyInstance, ownBodyCheck: RegExp): void {
+  instance.addHook('preHandler', (req, reply, done) => {
     const problems: FieldProblem[] = [];
-    // A lone surrogate cannot come from the path: Express refuses to decode one (400).
-    if (/%00/i.test(req.path) || req.path.includes('\u0000'))
-      problems.push({ path: 'path', message: NUL_PROBLEM });
+    const path = req.url.split('?', 1)[0];
+    // A lone surrogate cannot come from the path: it has no UTF-8 encoding, and a path that does not decode is a 400.
+    if (/%00/i.test(path) || path.includes('\u0000')) problems.push({ path: 'path', message: NUL_PROBLEM });
     findUnstorable(req.query, 'query', problems);
-    if (!ownBodyCheck.test(req.path)) findUnstorable(req.body, '', problems);
-    if (!problems.length) return next();
+    if (!ownBodyCheck.test(path)) findUnstorable(req.body, '', problems);
+    if (!problems.length) return done();
     const { body } = toErrorBody(CommonException.validation(problems));
-    res.status(body.statusCode).json({ ...body, requestId: req.id });
-  };
+    void reply.status(body.statusCode).send({ ...body, requestId: req.id });
+  });
 }
 
 /** Iterative, so a deeply nested body cannot overflow the stack. Body paths read as in other validation errors. */

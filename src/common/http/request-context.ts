@@ -1,40 +1,49 @@
 import { randomUUID } from 'node:crypto';
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { Metrics } from '../../ops/metrics';
 
-declare module 'express-serve-static-core' {
-  interface Request {
-    id: string;
+declare module 'fastify' {
+  interface FastifyRequest {
     apiKey?: { id: string; name: string; role: string };
   }
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-/** Request id, access log and request metrics. Logs the route template, never the URL (ids may be emails). */
-export function requestContext(logger: Logger, metrics: Metrics) {
-  return (req: Request, res: Response, next: NextFunction) => {
-    const incoming = req.header('x-request-id');
-    req.id = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    res.setHeader('X-Request-Id', req.id);
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
-      metrics.observeRequest(req.method, route, res.statusCode, seconds);
-      logger.info(
-        {
-          reqId: req.id,
-          method: req.method,
-          route,
-          status: res.statusCode,
-          ms: Math.round(seconds * 1000),
-          key: req.apiKey?.id,
-        },
-        'request',
-      );
-    });
-    next();
-  };
+/** The request id (Fastify's `request.id`): the caller's `X-Request-Id` when it is a sane token, else a new UUID. */
+export function requestIdOf(req: IncomingMessage): string {
+  const incoming = req.headers['x-request-id'];
+  return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
+/** Echoes the request id, then logs and counts each finished request. Logs the route template, never the URL (ids may be emails). */
+export function addRequestContext(instance: FastifyInstance, logger: Logger, metrics: Metrics): void {
+  instance.addHook('onRequest', (req, reply, done) => {
+    reply.header('X-Request-Id', req.id);
+    done();
+  });
+  instance.addHook('onResponse', (req, reply, done) => {
+    const route = routeOf(req);
+    const seconds = reply.elapsedTime / 1000;
+    metrics.observeRequest(req.method, route, reply.statusCode, seconds);
+    logger.info(
+      {
+        reqId: req.id,
+        method: req.method,
+        route,
+        status: reply.statusCode,
+        ms: Math.round(seconds * 1000),
+        key: req.apiKey?.id,
+      },
+      'request',
+    );
+    done();
+  });
+}
+
+/** The matched route's template (`/v1/customers/:id`), or `unmatched` for a 404 without a route. */
+function routeOf(req: FastifyRequest): string {
+  return req.is404 ? 'unmatched' : (req.routeOptions.url ?? 'unmatched');
 }
