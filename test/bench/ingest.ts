@@ -9,7 +9,7 @@ import { sampleAutovacuum, waitForAutovacuum } from './maintenance';
 import { rawBaseline } from './raw-baseline';
 import { startServer, startWorker } from './server';
 import { formatSummary, IngestSummary } from './report';
-import { int, summarize } from './stats';
+import { int, slowSeconds, summarize } from './stats';
 import { replayBatches, sendBatches, trackAtRate } from './traffic';
 
 export const usage = `ingest [--events N=1000000] [--clients C=8] [--batch-size 100] [--track-seconds 20]
@@ -168,6 +168,7 @@ export async function runIngest(argv: string[]): Promise<number> {
         errors: track.failures.length,
         achievedRps: round(track.achievedRps, 1),
         latencyMs: { p50: round(t.p50, 1), p99: round(t.p99, 1), max: round(t.max, 1) },
+        slow: slowSeconds(track.byStart, trackRate, 25),
         settledSeconds: settledSeconds === null ? null : round(settledSeconds, 0),
         autovacuum: { share: round(maintenance.share, 2), work: maintenance.work },
         cpuMicrosPerEvent: {

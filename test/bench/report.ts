@@ -1,4 +1,4 @@
-import { int, ms } from './stats';
+import { int, ms, SlowSeconds } from './stats';
 
 type Ms = number | null;
 
@@ -25,6 +25,8 @@ export interface IngestSummary {
     errors: number;
     achievedRps: Ms;
     latencyMs: { p50: Ms; p99: Ms; max: Ms };
+    /** How the calls over 25 ms spread over the phase. */
+    slow: SlowSeconds;
     /** Seconds waited for autovacuum to finish before the phase (--settle), else null. */
     settledSeconds: Ms;
     /** Share of the phase an autovacuum worker was running, and on what. */
@@ -64,6 +66,10 @@ export function formatSummary(s: IngestSummary): string {
     `ratio server/raw  ${n(s.ratioServerToRaw)}`,
     `track @ ${t.targetRps} rps  p50 ${ms(n(t.latencyMs.p50))}  p99 ${ms(n(t.latencyMs.p99))}  ` +
       `(achieved ${n(t.achievedRps)}/s, ${int(t.ok)}/${int(t.sent)} ok, ${t.seconds} s)`,
+    `slow calls        ${int(t.slow.slow)} over 25 ms, in ${t.slow.secondsWithSlow} of ${t.slow.seconds} seconds` +
+      (t.slow.worst.length
+        ? `; most in second ${t.slow.worst.map(([s, k, w]) => `${s} (${k}, up to ${w} ms)`).join(', ')}`
+        : ''),
     `cpu per track     server ${n(t.cpuMicrosPerEvent.server)} µs, PostgreSQL backends ${n(t.cpuMicrosPerEvent.postgres)} µs`,
     `autovacuum        running ${Math.round((t.autovacuum.share ?? 0) * 100)} % of the track phase` +
       `${t.autovacuum.work.length ? ` (${t.autovacuum.work.join('; ')})` : ''}` +

@@ -101,8 +101,10 @@ export interface TrackResult {
   sent: number;
   ok: number;
   failures: string[];
-  /** Latency from each request's scheduled start, in ms. */
+  /** Latency from each request's scheduled start, in ms, in the order they finished. */
   latencies: number[];
+  /** The same by scheduled order (NaN for a failed call). */
+  byStart: number[];
   achievedRps: number;
 }
 
@@ -122,6 +124,7 @@ export async function trackAtRate(
   const total = Math.round(rate * seconds);
   const interval = 1000 / rate;
   const latencies: number[] = [];
+  const byStart = new Array<number>(total).fill(NaN);
   const failures: string[] = [];
   const inFlight: Promise<void>[] = [];
   let ok = 0;
@@ -132,8 +135,10 @@ export async function trackAtRate(
       (reply) => {
         lastEnd = performance.now();
         latencies.push(lastEnd - due);
-        if (reply.status === 200) ok++;
-        else failures.push(`track ${i}: HTTP ${reply.status} ${reply.body.slice(0, 300)}`);
+        if (reply.status === 200) {
+          ok++;
+          byStart[i] = lastEnd - due;
+        } else failures.push(`track ${i}: HTTP ${reply.status} ${reply.body.slice(0, 300)}`);
       },
       (error: Error) => void failures.push(`track ${i}: ${error.message}`),
     );
@@ -149,5 +154,5 @@ export async function trackAtRate(
   });
   await Promise.all(inFlight);
   agent.destroy();
-  return { sent: total, ok, failures, latencies, achievedRps: ok / ((lastEnd - start) / 1000) };
+  return { sent: total, ok, failures, latencies, byStart, achievedRps: ok / ((lastEnd - start) / 1000) };
 }
