@@ -2,12 +2,14 @@ import { ValidationError, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import type { FieldProblem } from './common/errors/app.exception';
 import { CommonException } from './common/errors/common.exception';
 import { registerBodyParsers } from './common/http/body-parsers';
+import { toErrorBody } from './common/http/error-body';
 import { rejectUnstorableText } from './common/http/reject-unstorable-text';
 import { addRequestContext, requestIdOf } from './common/http/request-context';
 import { NestPinoLogger } from './common/logging/logger';
@@ -32,6 +34,19 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
     requestIdHeader: false,
     // Tracking, unsubscribe and preference links carry signed tokens longer than Fastify's default of 100.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
+    // The router refuses a path that does not decode, or a parameter over that length, before any hook or filter
+    // runs: those answers get the same body and request id as every other error.
+    frameworkErrors: (error: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+      const { body } = toErrorBody(error);
+      logger.info(
+        { reqId: req.id, method: req.method, status: body.statusCode, error: body.error },
+        'request',
+      );
+      void reply
+        .header('X-Request-Id', req.id)
+        .status(body.statusCode)
+        .send({ ...body, requestId: req.id });
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
     bodyParser: false,

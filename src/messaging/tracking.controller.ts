@@ -1,6 +1,7 @@
 import { Controller, Get, Param, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { asLocation } from './location';
 import { Public } from '../common/auth/auth.decorators';
 import { TrackingUseCase } from './tracking.usecase';
 
@@ -27,6 +28,6 @@ export class TrackingController {
   @Public()
   async click(@Param('token') token: string, @Res() res: FastifyReply): Promise<void> {
     const url = await this.tracking.click(token);
-    void res.header('Cache-Control', 'no-store').redirect(url, 302);
+    void res.header('Cache-Control', 'no-store').redirect(asLocation(url), 302);
   }
 }

@@ -1,4 +1,4 @@
-import { deflateSync, gzipSync } from 'node:zlib';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { createTestApp, TestApp } from '../setup/test-app';
 import { recomputeStats } from '../../src/ingestion/ingest-messages.usecase';
 
@@ -550,6 +550,7 @@ describe('ingestion (Segment HTTP API)', () => {
     it.each([
       ['gzip', gzipSync],
       ['deflate', deflateSync],
+      ['br', brotliCompressSync],
     ])('a %s-encoded batch is stored, as some Segment libraries send it', async (encoding, compress) => {
       const messageId = `enc-${encoding}`;
       const res = await t
@@ -580,9 +581,9 @@ describe('ingestion (Segment HTTP API)', () => {
           .set('Content-Encoding', encoding)
           .serialize(asIs)
           .send(body);
-      const br = await send('br', Buffer.from('{}'));
-      expect(br.status).toBe(415);
-      expect(br.body.error).toBe('UNSUPPORTED_MEDIA_TYPE');
+      const zstd = await send('zstd', Buffer.from('{}'));
+      expect(zstd.status).toBe(415);
+      expect(zstd.body.error).toBe('UNSUPPORTED_MEDIA_TYPE');
       const broken = await send('gzip', Buffer.from('{"userId":"u","event":"X"}'));
       expect(broken.status).toBe(400);
       expect(broken.body.error).toBe('MALFORMED_JSON');
@@ -601,6 +602,24 @@ describe('ingestion (Segment HTTP API)', () => {
         .send(gzipSync(JSON.stringify({ userId: 'u', event: 'X', properties: { blob } })));
       expect(res.status).toBe(413);
       expect(res.body.error).toBe('PAYLOAD_TOO_LARGE');
+    });
+
+    it('JSON in another charset than UTF-8 is a 415; a UTF-8 byte-order mark is allowed', async () => {
+      const send = (type: string, body: Buffer) =>
+        t
+          .http()
+          .post('/v1/track')
+          .set('Authorization', auth)
+          .set('Content-Type', type)
+          .serialize(asIs)
+          .send(body);
+      const json = JSON.stringify({ userId: 'u-bom', event: 'Bommed', messageId: 'bom-1' });
+      const latin1 = await send('application/json; charset=latin1', Buffer.from(json, 'latin1'));
+      expect(latin1.status).toBe(415);
+      expect(latin1.body.message).toMatch(/charset "latin1"/);
+      const bom = await send('application/json; charset=UTF-8', Buffer.from(`\uFEFF${json}`, 'utf8'));
+      expect(bom.status).toBe(200);
+      expect(await count(`SELECT count(*) n FROM events WHERE message_id = 'bom-1'`)).toBe(1);
     });
 
     it('a trailing slash reaches the same endpoint', async () => {

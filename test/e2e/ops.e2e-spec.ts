@@ -59,6 +59,16 @@ describe('ops: health, metrics, docs, errors', () => {
     expect(res.headers['x-request-id']).toBe('req-123');
   });
 
+  it.each([
+    ['a path that does not decode', '/v1/customers/%E0%A4%A', 400, 'VALIDATION_FAILED'],
+    ['a path parameter longer than any token', `/u/${'x'.repeat(3000)}`, 404, 'NOT_FOUND'],
+  ])('answers %s in the same JSON format, with the request id', async (_name, path, status, error) => {
+    const res = await t.http().get(path).set('X-Request-Id', 'req-url').expect(status);
+    expect(res.body).toMatchObject({ statusCode: status, error, requestId: 'req-url' });
+    expect(res.body.code).toBeUndefined();
+    expect(res.headers['x-request-id']).toBe('req-url');
+  });
+
   it('turns an unexpected failure into a 500 with an error id and no internals', async () => {
     await t.db.query(`ALTER TABLE customer_stats RENAME TO customer_stats_gone`);
     try {

@@ -1,14 +1,21 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
-import { gunzipSync, inflateSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { brotliDecompress, gunzip, inflate } from 'node:zlib';
 import { CommonErrorCode, CommonException } from '../errors/common.exception';
 
+const DECODERS: Record<string, (raw: Buffer, options: { maxOutputLength: number }) => Promise<Buffer>> = {
+  gzip: promisify(gunzip),
+  deflate: promisify(inflate),
+  br: promisify(brotliDecompress),
+};
+
 /**
- * Request bodies. JSON (`application/json`, optionally gzip- or deflate-encoded as some Segment libraries send it)
- * is parsed up to `limitBytes`, and must be an object or an array; an empty body reads as `{}`. Bodies on
- * `streamedPrefix` routes (CSV imports) and of every other content type are left unread: imports stream their own
- * and check its type, other routes take none (a form-encoded one-click unsubscribe, say), and Node discards what
- * is left once the response is sent.
+ * Request bodies. JSON (`application/json` in UTF-8, optionally gzip-, deflate- or brotli-encoded as some Segment
+ * libraries send it) is parsed up to `limitBytes` once decoded, and must be an object or an array; an empty body
+ * reads as `{}`. Bodies on `streamedPrefix` routes (CSV imports) and of every other content type are left unread:
+ * imports stream their own and check its type, other routes take none (a form-encoded one-click unsubscribe, say),
+ * and Node discards what is left once the response is sent.
  */
 export function registerBodyParsers(
   instance: FastifyInstance,
@@ -27,15 +34,35 @@ export function registerBodyParsers(
 }
 
 async function readJson(req: FastifyRequest, payload: Readable, limit: number): Promise<unknown> {
-  const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
-  if (!['identity', 'gzip', 'deflate'].includes(encoding))
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i
+    .exec(req.headers['content-type'] ?? '')?.[1]
+    .toLowerCase();
+  if (charset && charset !== 'utf-8' && charset !== 'utf8')
     throw new CommonException(
       CommonErrorCode.UNSUPPORTED_MEDIA_TYPE,
-      `Unsupported content encoding "${encoding}" (use gzip, deflate or none)`,
+      `Unsupported charset "${charset}": send JSON in UTF-8`,
+    );
+  const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  const decoder = DECODERS[encoding];
+  if (!decoder && encoding !== 'identity')
+    throw new CommonException(
+      CommonErrorCode.UNSUPPORTED_MEDIA_TYPE,
+      `Unsupported content encoding "${encoding}" (use gzip, deflate, br or none)`,
     );
   if (Number(req.headers['content-length'] ?? 0) > limit) throw tooLarge(limit);
   const raw = await readAll(payload, limit);
-  const text = decode(raw, encoding, limit).toString('utf8');
+  let decoded = raw;
+  if (decoder) {
+    try {
+      // Asynchronous, on the thread pool: a large compressed batch does not hold up other requests.
+      decoded = await decoder(raw, { maxOutputLength: limit });
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(limit);
+      throw malformed(`Request body is not valid ${encoding} data`);
+    }
+  }
+  // A byte-order mark is allowed before UTF-8 JSON (RFC 8259 says to ignore it).
+  const text = decoded.toString('utf8').replace(/^\uFEFF/, '');
   if (!text.trim()) return {};
   let body: unknown;
   try {
@@ -62,18 +89,11 @@ function readAll(payload: Readable, limit: number): Promise<Buffer> {
     };
     payload.on('data', onData);
     payload.on('end', () => resolve(Buffer.concat(chunks, size)));
-    payload.on('error', reject);
+    // The client went away mid-body: its request, not our bug (and nobody is left to read the answer).
+    payload.on('error', () =>
+      reject(new CommonException(CommonErrorCode.VALIDATION_FAILED, 'Request was aborted')),
+    );
   });
-}
-
-function decode(raw: Buffer, encoding: string, limit: number): Buffer {
-  if (encoding === 'identity') return raw;
-  try {
-    return (encoding === 'gzip' ? gunzipSync : inflateSync)(raw, { maxOutputLength: limit });
-  } catch (error) {
-    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(limit);
-    throw malformed(`Request body is not valid ${encoding} data`);
-  }
 }
 
 const tooLarge = (limit: number) =>

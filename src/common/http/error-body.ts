@@ -38,9 +38,15 @@ export function toErrorBody(error: unknown): { body: ErrorBody; internal: boolea
     if (code)
       return { body: { statusCode: status, error: code, message: messageOf(error) }, internal: false };
   }
-  // Fastify's own refusals before any route runs (a URL that does not decode, a bad Content-Length, …).
+  // Fastify's own refusals before any route runs (a URL that does not decode, a bad Content-Length, …). A path
+  // parameter over the router's length limit (414) names no route that exists: a 404.
   const fastify = error as { code?: unknown; statusCode?: unknown; message?: unknown };
   if (typeof fastify?.code === 'string' && fastify.code.startsWith('FST_')) {
+    if (Number(fastify.statusCode) === 414)
+      return {
+        body: { statusCode: 404, error: CommonErrorCode.NOT_FOUND, message: 'No route matches this path' },
+        internal: false,
+      };
     const status = Number(fastify.statusCode);
     const code = HTTP_CODES[status];
     if (code)

@@ -1,0 +1,13 @@
+import { asLocation } from './location';
+
+describe('asLocation', () => {
+  it.each([
+    ['https://shop.example/日本?n=José', 'https://shop.example/%E6%97%A5%E6%9C%AC?n=Jos%C3%A9'],
+    ['https://shop.example/p?a=1&b=2', 'https://shop.example/p?a=1&b=2'],
+    ['https://shop.example/already%20encoded', 'https://shop.example/already%20encoded'],
+    ['https://bücher.example/', 'https://xn--bcher-kva.example/'],
+  ])('%s → %s (ASCII only, as a browser requests it)', (url, location) => {
+    expect(asLocation(url)).toBe(location);
+    expect(/^[\x21-\x7e]+$/.test(asLocation(url))).toBe(true);
+  });
+});

@@ -1,0 +1,11 @@
+/**
+ * A Location header holds ASCII only: links with other characters (a product name in a path, a customer's name in a
+ * query string) are sent percent-encoded, as a browser would request them.
+ */
+export function asLocation(url: string): string {
+  try {
+    return new URL(url).href;
+  } catch {
+    return encodeURI(url);
+  }
+}
