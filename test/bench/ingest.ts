@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { backendPids, measureCpu } from './cpu';
 import { benchDatabase, query } from './postgres';
 import { batchCount, workload } from './payloads';
-import { sampleAutovacuum, waitForAutovacuum } from './maintenance';
+import { measureWal, sampleAutovacuum, waitForAutovacuum } from './maintenance';
 import { rawBaseline } from './raw-baseline';
 import { startServer, startWorker } from './server';
 import { formatSummary, IngestSummary } from './report';
@@ -80,7 +80,9 @@ export async function runIngest(argv: string[]): Promise<number> {
     );
     const serverCpu = await measureCpu(serverPids);
     const postgresCpu = await measureCpu(() => backendPids(db.url));
+    const batchWal = await measureWal(db.url);
     const batch = await sendBatches(server, w, clients, log);
+    const walPerEvent = await batchWal(events);
     const cpu = { server: await serverCpu(), postgres: await postgresCpu() };
     const problems = [...batch.failures];
     const afterBatch = await count();
@@ -114,7 +116,9 @@ export async function runIngest(argv: string[]): Promise<number> {
     const autovacuum = await sampleAutovacuum(db.url);
     const trackServerCpu = await measureCpu(serverPids);
     const trackPostgresCpu = await measureCpu(() => backendPids(db.url));
+    const trackWal = await measureWal(db.url);
     const track = await trackAtRate(server, w, trackRate, trackSeconds);
+    const walPerCall = await trackWal(track.ok);
     const trackCpu = { server: await trackServerCpu(), postgres: await trackPostgresCpu() };
     const maintenance = await autovacuum();
     for (const f of track.failures.slice(0, 5)) log(`  ${f}`);
@@ -147,6 +151,7 @@ export async function runIngest(argv: string[]): Promise<number> {
         postgres: cpu.postgres === undefined ? null : round((cpu.postgres * 1e6) / events, 0),
         client: round((batch.clientCpuSeconds * 1e6) / events, 0),
       },
+      walPerEvent,
       batchLatencyMs: {
         p50: round(b.p50, 1),
         p95: round(b.p95, 1),
@@ -169,6 +174,7 @@ export async function runIngest(argv: string[]): Promise<number> {
         achievedRps: round(track.achievedRps, 1),
         latencyMs: { p50: round(t.p50, 1), p99: round(t.p99, 1), max: round(t.max, 1) },
         slow: slowSeconds(track.byStart, trackRate, 25),
+        walPerCall,
         settledSeconds: settledSeconds === null ? null : round(settledSeconds, 0),
         autovacuum: { share: round(maintenance.share, 2), work: maintenance.work },
         cpuMicrosPerEvent: {

@@ -57,3 +57,37 @@ export async function waitForAutovacuum(url: string, quietSeconds = 3, maxSecond
     await client.end();
   }
 }
+
+export interface WalPerItem {
+  /** WAL written per item, in bytes, and the full-page images among its records. */
+  bytes: number;
+  fullPageImages: number;
+}
+
+/**
+ * WAL written during a phase, from pg_stat_wal (the whole cluster: other databases' writes count too). After a
+ * checkpoint, the first change to each page writes the whole page to the WAL; writes spread over many pages then
+ * cost far more WAL (and flush time) than the same writes right after.
+ */
+export async function measureWal(url: string): Promise<(items: number) => Promise<WalPerItem>> {
+  const read = async () => {
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ bytes: string; fpi: string }>(
+        `SELECT wal_bytes::text AS bytes, wal_fpi::text AS fpi FROM pg_stat_wal`,
+      );
+      return { bytes: Number(rows[0].bytes), fpi: Number(rows[0].fpi) };
+    } finally {
+      await client.end();
+    }
+  };
+  const before = await read();
+  return async (items) => {
+    const after = await read();
+    return {
+      bytes: Math.round((after.bytes - before.bytes) / Math.max(1, items)),
+      fullPageImages: Math.round(((after.fpi - before.fpi) / Math.max(1, items)) * 100) / 100,
+    };
+  };
+}

@@ -1,3 +1,4 @@
+import type { WalPerItem } from './maintenance';
 import { int, ms, SlowSeconds } from './stats';
 
 type Ms = number | null;
@@ -14,6 +15,7 @@ export interface IngestSummary {
   clientCpuSeconds: Ms;
   /** CPU per stored event in the batch phase; null where /proc is not readable (PostgreSQL on another host). */
   cpuMicrosPerEvent: { server: Ms; postgres: Ms; client: Ms };
+  walPerEvent: WalPerItem;
   batchLatencyMs: { p50: Ms; p95: Ms; p99: Ms; max: Ms };
   raw: { rows: number; skipped: number; seconds: Ms; rowsPerSecond: number };
   ratioServerToRaw: Ms;
@@ -32,6 +34,7 @@ export interface IngestSummary {
     /** Share of the phase an autovacuum worker was running, and on what. */
     autovacuum: { share: Ms; work: string[] };
     cpuMicrosPerEvent: { server: Ms; postgres: Ms };
+    walPerCall: WalPerItem;
   };
   loadAverage: { start: Ms; end: Ms; cpus: number };
   countCheck: {
@@ -60,6 +63,7 @@ export function formatSummary(s: IngestSummary): string {
     `server            ${int(s.eventsPerSecond)} events/s (${n(s.batchSeconds)} s)`,
     `cpu per event     server ${n(s.cpuMicrosPerEvent.server)} µs, PostgreSQL backends ${n(s.cpuMicrosPerEvent.postgres)} µs, ` +
       `bench client ${n(s.cpuMicrosPerEvent.client)} µs`,
+    `wal per event     ${int(s.walPerEvent.bytes)} bytes, ${s.walPerEvent.fullPageImages} full-page images`,
     `batch latency     p50 ${ms(n(b.p50))}  p95 ${ms(n(b.p95))}  p99 ${ms(n(b.p99))}  max ${ms(n(b.max))}`,
     `raw unnest        ${int(s.raw.rowsPerSecond)} rows/s (${n(s.raw.seconds)} s in INSERTs, 1 client, 1,000/statement` +
       `${s.raw.skipped ? `; ${int(s.raw.skipped)} rows skipped: no customer` : ''})`,
@@ -71,6 +75,7 @@ export function formatSummary(s: IngestSummary): string {
         ? `; most in second ${t.slow.worst.map(([s, k, w]) => `${s} (${k}, up to ${w} ms)`).join(', ')}`
         : ''),
     `cpu per track     server ${n(t.cpuMicrosPerEvent.server)} µs, PostgreSQL backends ${n(t.cpuMicrosPerEvent.postgres)} µs`,
+    `wal per track     ${int(t.walPerCall.bytes)} bytes, ${t.walPerCall.fullPageImages} full-page images per call`,
     `autovacuum        running ${Math.round((t.autovacuum.share ?? 0) * 100)} % of the track phase` +
       `${t.autovacuum.work.length ? ` (${t.autovacuum.work.join('; ')})` : ''}` +
       `${t.settledSeconds === null ? '' : `; waited ${n(t.settledSeconds)} s for it to finish first`}`,
