@@ -22,6 +22,17 @@ export const usage = `ingest [--events N=1000000] [--clients C=8] [--batch-size 
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
+/**
+ * The track phase starts right after a CHECKPOINT, with the single-event statements not yet prepared on the pool's
+ * connections and the client's sockets not yet open: its first seconds are reported on their own as well.
+ */
+const STEADY_AFTER_SECONDS = 5;
+
+function steady(byStart: number[], rate: number) {
+  const t = summarize(byStart.slice(rate * STEADY_AFTER_SECONDS));
+  return { afterSeconds: STEADY_AFTER_SECONDS, p50: round(t.p50, 1), p99: round(t.p99, 1) };
+}
+
 export async function runIngest(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -174,6 +185,7 @@ export async function runIngest(argv: string[]): Promise<number> {
         achievedRps: round(track.achievedRps, 1),
         latencyMs: { p50: round(t.p50, 1), p99: round(t.p99, 1), max: round(t.max, 1) },
         slow: slowSeconds(track.byStart, trackRate, 25),
+        steadyMs: steady(track.byStart, trackRate),
         walPerCall,
         settledSeconds: settledSeconds === null ? null : round(settledSeconds, 0),
         autovacuum: { share: round(maintenance.share, 2), work: maintenance.work },

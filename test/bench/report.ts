@@ -27,6 +27,8 @@ export interface IngestSummary {
     errors: number;
     achievedRps: Ms;
     latencyMs: { p50: Ms; p99: Ms; max: Ms };
+    /** The calls scheduled after the phase's first seconds (see STEADY_AFTER_SECONDS). */
+    steadyMs: { afterSeconds: number; p50: Ms; p99: Ms };
     /** How the calls over 25 ms spread over the phase. */
     slow: SlowSeconds;
     /** Seconds waited for autovacuum to finish before the phase (--settle), else null. */
@@ -70,6 +72,8 @@ export function formatSummary(s: IngestSummary): string {
     `ratio server/raw  ${n(s.ratioServerToRaw)}`,
     `track @ ${t.targetRps} rps  p50 ${ms(n(t.latencyMs.p50))}  p99 ${ms(n(t.latencyMs.p99))}  ` +
       `(achieved ${n(t.achievedRps)}/s, ${int(t.ok)}/${int(t.sent)} ok, ${t.seconds} s)`,
+    `track after ${t.steadyMs.afterSeconds} s   p50 ${ms(n(t.steadyMs.p50))}  p99 ${ms(n(t.steadyMs.p99))}  ` +
+      `(the calls scheduled after the phase's first ${t.steadyMs.afterSeconds} seconds)`,
     `slow calls        ${int(t.slow.slow)} over 25 ms, in ${t.slow.secondsWithSlow} of ${t.slow.seconds} seconds` +
       (t.slow.worst.length
         ? `; most in second ${t.slow.worst.map(([s, k, w]) => `${s} (${k}, up to ${w} ms)`).join(', ')}`
