@@ -15,6 +15,7 @@ import { addRequestContext, requestIdOf } from './common/http/request-context';
 import { NestPinoLogger } from './common/logging/logger';
 import type { AppConfig } from './config/config';
 import { migrate } from './database/migrate';
+import { errorPage } from './messaging/html-page.filter';
 import { Metrics } from './ops/metrics';
 
 /** The Segment-compatible endpoints, whose validators check their own bodies for text PostgreSQL cannot store. */
@@ -25,6 +26,8 @@ const STREAMED_BODIES = '/v1/import/';
 
 /** Builds the HTTP application (used by main.ts and by the e2e tests, so both run the same wiring). */
 export async function createApp(config: AppConfig, logger: Logger): Promise<NestFastifyApplication> {
+  // The Metrics provider exists only once the app does; the router's error hook is set before.
+  const late: { metrics?: Metrics } = {};
   // Fastify rather than Express: a small JSON request costs about half the CPU (0.30 against 0.60 ms measured
   // for the same Nest route), and the single-event endpoints are mostly that cost.
   const adapter = new FastifyAdapter({
@@ -35,29 +38,22 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
     // Tracking, unsubscribe and preference links carry signed tokens longer than Fastify's default of 100.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
     // The router refuses a path that does not decode, or a parameter over that length, before any hook or filter
-    // runs: those answers get the same body and request id as every other error.
-    frameworkErrors: (error: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
-      const { body } = toErrorBody(error);
-      logger.info(
-        { reqId: req.id, method: req.method, status: body.statusCode, error: body.error },
-        'request',
-      );
-      void reply
-        .header('X-Request-Id', req.id)
-        .status(body.statusCode)
-        .send({ ...body, requestId: req.id });
-    },
+    // runs: those answers get the same body (or page), request id, log line and metrics as every other error.
+    frameworkErrors: (error: FastifyError, req: FastifyRequest, reply: FastifyReply) =>
+      answerFrameworkError(error, req, reply, logger, late.metrics),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
     bodyParser: false,
     logger: new NestPinoLogger(logger.child({ component: 'nest' })),
     abortOnError: false,
   });
+  const metrics = app.get(Metrics);
+  late.metrics = metrics;
   const applied = await migrate(app.get(DataSource));
   if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
 
   const fastify = app.getHttpAdapter().getInstance();
-  addRequestContext(fastify, logger, app.get(Metrics));
+  addRequestContext(fastify, logger, metrics);
   registerBodyParsers(fastify, config.bodyLimitBytes, STREAMED_BODIES);
   rejectUnstorableText(fastify, SEGMENT_INGESTION);
   app.useGlobalPipes(
@@ -91,4 +87,30 @@ function flatten(errors: ValidationError[], prefix = ''): FieldProblem[] {
     const own = Object.values(e.constraints ?? {}).map((message) => ({ path, message }));
     return [...own, ...flatten(e.children ?? [], path)];
   });
+}
+
+/** The recipients' pages, which answer errors as HTML (see HtmlPageFilter). */
+const RECIPIENT_PAGES = /^\/[upv]\//;
+
+function answerFrameworkError(
+  error: FastifyError,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  logger: Logger,
+  metrics: Metrics | undefined,
+): void {
+  const { body, internal } = toErrorBody(error);
+  if (internal)
+    logger.error(
+      { reqId: req.id, errorId: body.errorId, err: { message: error.message, stack: error.stack } },
+      'unhandled error',
+    );
+  logger.info({ reqId: req.id, method: req.method, route: 'unmatched', status: body.statusCode }, 'request');
+  metrics?.observeRequest(req.method, 'unmatched', body.statusCode, reply.elapsedTime / 1000);
+  void reply.header('X-Request-Id', req.id).status(body.statusCode);
+  if (RECIPIENT_PAGES.test(req.url))
+    void reply
+      .headers({ 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' })
+      .send(errorPage(body, internal));
+  else void reply.send({ ...body, requestId: req.id });
 }

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Inject } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { toErrorBody } from '../common/http/error-body';
+import { ErrorBody, toErrorBody } from '../common/http/error-body';
 import { LOGGER } from '../common/logging/logger.token';
 import { escapeHtml, htmlPage } from './html-page';
 
@@ -35,16 +35,21 @@ export class HtmlPageFilter implements ExceptionFilter {
       res.raw.end();
       return;
     }
-    const title = TITLES[body.statusCode] ?? (internal ? 'Something went wrong' : 'Error');
-    const detail =
-      body.statusCode === 404
-        ? 'This link is not valid (it may be mistyped or incomplete).'
-        : internal
-          ? `Please try again later (error ${body.errorId}).`
-          : body.message;
     void res
       .status(body.statusCode)
       .headers({ 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' })
-      .send(htmlPage(title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(detail)}</p>`));
+      .send(errorPage(body, internal));
   }
+}
+
+/** The page for an error on a recipients' page: a bad token is a 404 page, a 500 shows only its error id. */
+export function errorPage(body: ErrorBody, internal: boolean): string {
+  const title = TITLES[body.statusCode] ?? (internal ? 'Something went wrong' : 'Error');
+  const detail =
+    body.statusCode === 404
+      ? 'This link is not valid (it may be mistyped or incomplete).'
+      : internal
+        ? `Please try again later (error ${body.errorId}).`
+        : body.message;
+  return htmlPage(title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(detail)}</p>`);
 }

@@ -11,3 +11,12 @@ describe('asLocation', () => {
     expect(/^[\x21-\x7e]+$/.test(asLocation(url))).toBe(true);
   });
 });
+
+describe('asLocation for what the URL parser refuses', () => {
+  it.each([
+    ['https://bad host/ü?x=%20', 'https://bad%20host/%C3%BC?x=%20'],
+    ['https://bad host/\ud800', 'https://bad%20host/%EF%BF%BD'],
+  ])('%s → %s (ASCII, existing escapes kept, no throw)', (url, location) => {
+    expect(asLocation(url)).toBe(location);
+  });
+});

@@ -6,6 +6,7 @@ export function asLocation(url: string): string {
   try {
     return new URL(url).href;
   } catch {
-    return encodeURI(url);
+    // Not a URL the parser takes (a space in the host, say): still ASCII, and existing escapes stay as they are.
+    return url.toWellFormed().replace(/[^\x21-\x7e]+/g, encodeURIComponent);
   }
 }

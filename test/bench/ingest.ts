@@ -23,8 +23,9 @@ export const usage = `ingest [--events N=1000000] [--clients C=8] [--batch-size 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /**
- * The track phase starts right after a CHECKPOINT, with the single-event statements not yet prepared on the pool's
- * connections and the client's sockets not yet open: its first seconds are reported on their own as well.
+ * The track phase starts soon after a CHECKPOINT (right after it unless --settle waits for autovacuum first), with
+ * the single-event statements not yet prepared on the pool's connections and the client's sockets not yet open: the
+ * calls after its first seconds are reported on their own as well.
  */
 const STEADY_AFTER_SECONDS = 5;
 
@@ -93,7 +94,7 @@ export async function runIngest(argv: string[]): Promise<number> {
     const postgresCpu = await measureCpu(() => backendPids(db.url));
     const batchWal = await measureWal(db.url);
     const batch = await sendBatches(server, w, clients, log);
-    const walPerEvent = await batchWal(events);
+    const walPerEvent = await batchWal(batch.stored);
     const cpu = { server: await serverCpu(), postgres: await postgresCpu() };
     const problems = [...batch.failures];
     const afterBatch = await count();

@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { query } from './postgres';
 
 const AUTOVACUUM = `SELECT coalesce(array_agg(query ORDER BY query), '{}') AS work
                       FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'`;
@@ -65,29 +66,35 @@ export interface WalPerItem {
 }
 
 /**
- * WAL written during a phase, from pg_stat_wal (the whole cluster: other databases' writes count too). After a
- * checkpoint, the first change to each page writes the whole page to the WAL; writes spread over many pages then
- * cost far more WAL (and flush time) than the same writes right after.
+ * WAL written during a phase: bytes from the insert position, full-page images from pg_stat_wal, which backends
+ * update at most once a second (so it is read a little after the phase). Both are the whole cluster's: autovacuum
+ * running in the phase counts too (the phase reports its share). After a checkpoint, the first change to each page
+ * writes the whole page to the WAL; writes spread over many pages then cost far more WAL (and flush time) than the
+ * same writes a while later.
  */
 export async function measureWal(url: string): Promise<(items: number) => Promise<WalPerItem>> {
   const read = async () => {
     const client = new Client({ connectionString: url });
     await client.connect();
     try {
-      const { rows } = await client.query<{ bytes: string; fpi: string }>(
-        `SELECT wal_bytes::text AS bytes, wal_fpi::text AS fpi FROM pg_stat_wal`,
+      const { rows } = await client.query<{ lsn: string; fpi: string }>(
+        `SELECT pg_current_wal_insert_lsn()::text AS lsn, wal_fpi::text AS fpi FROM pg_stat_wal`,
       );
-      return { bytes: Number(rows[0].bytes), fpi: Number(rows[0].fpi) };
+      return rows[0];
     } finally {
       await client.end();
     }
   };
   const before = await read();
   return async (items) => {
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     const after = await read();
+    const bytes = await query(url, (c) =>
+      c.query<{ n: string }>(`SELECT pg_wal_lsn_diff($1, $2)::text AS n`, [after.lsn, before.lsn]),
+    );
     return {
-      bytes: Math.round((after.bytes - before.bytes) / Math.max(1, items)),
-      fullPageImages: Math.round(((after.fpi - before.fpi) / Math.max(1, items)) * 100) / 100,
+      bytes: Math.round(Number(bytes.rows[0].n) / Math.max(1, items)),
+      fullPageImages: Math.round(((Number(after.fpi) - Number(before.fpi)) / Math.max(1, items)) * 100) / 100,
     };
   };
 }

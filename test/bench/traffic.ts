@@ -103,7 +103,7 @@ export interface TrackResult {
   failures: string[];
   /** Latency from each request's scheduled start, in ms, in the order they finished. */
   latencies: number[];
-  /** The same by scheduled order (NaN for a failed call). */
+  /** The latency of each call answered 200, by scheduled order (NaN for a call that failed or got another status). */
   byStart: number[];
   achievedRps: number;
 }

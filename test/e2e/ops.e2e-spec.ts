@@ -61,12 +61,34 @@ describe('ops: health, metrics, docs, errors', () => {
 
   it.each([
     ['a path that does not decode', '/v1/customers/%E0%A4%A', 400, 'VALIDATION_FAILED'],
-    ['a path parameter longer than any token', `/u/${'x'.repeat(3000)}`, 404, 'NOT_FOUND'],
-  ])('answers %s in the same JSON format, with the request id', async (_name, path, status, error) => {
-    const res = await t.http().get(path).set('X-Request-Id', 'req-url').expect(status);
-    expect(res.body).toMatchObject({ statusCode: status, error, requestId: 'req-url' });
-    expect(res.body.code).toBeUndefined();
-    expect(res.headers['x-request-id']).toBe('req-url');
+    ['a path parameter longer than any id', `/v1/customers/${'x'.repeat(3000)}`, 404, 'NOT_FOUND'],
+  ])(
+    'answers %s in the same JSON format, with the request id, and counts it',
+    async (_name, path, status, error) => {
+      const counted = async () => {
+        const text = (await t.http().get('/metrics').expect(200)).text;
+        const line = new RegExp(
+          `waymark_http_requests_total\\{method="GET",route="unmatched",status="${status}"\\} (\\d+)`,
+        );
+        return Number(line.exec(text)?.[1] ?? 0);
+      };
+      const before = await counted();
+      const res = await t.http().get(path).set('X-Request-Id', 'req-url').expect(status);
+      expect(res.body).toMatchObject({ statusCode: status, error, requestId: 'req-url' });
+      expect(res.body.code).toBeUndefined();
+      expect(res.headers['x-request-id']).toBe('req-url');
+      expect(await counted()).toBe(before + 1);
+    },
+  );
+
+  it.each([
+    ['/p/%E0%A4%A', 400],
+    [`/u/${'x'.repeat(3000)}`, 404],
+  ])('answers %s on a recipients page as an HTML page', async (path, status) => {
+    const res = await t.http().get(path).expect(status);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.text).toMatch(/<h1>/);
+    expect(res.headers['x-request-id']).toBeDefined();
   });
 
   it('turns an unexpected failure into a 500 with an error id and no internals', async () => {

@@ -42,7 +42,7 @@ async function readJson(req: FastifyRequest, payload: Readable, limit: number): 
       CommonErrorCode.UNSUPPORTED_MEDIA_TYPE,
       `Unsupported charset "${charset}": send JSON in UTF-8`,
     );
-  const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  const encoding = (req.headers['content-encoding'] || 'identity').trim().toLowerCase();
   const decoder = DECODERS[encoding];
   if (!decoder && encoding !== 'identity')
     throw new CommonException(
