@@ -570,6 +570,18 @@ describe('ingestion (Segment HTTP API)', () => {
       expect(await count(`SELECT count(*) n FROM events WHERE message_id = '${messageId}'`)).toBe(1);
     });
 
+    it('an empty Content-Encoding reads as none', async () => {
+      const res = await t
+        .http()
+        .post('/v1/track')
+        .set('Authorization', auth)
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', '')
+        .send({ userId: 'u-enc', event: 'Plain', messageId: 'enc-empty' });
+      expect(res.status).toBe(200);
+      expect(await count(`SELECT count(*) n FROM events WHERE message_id = 'enc-empty'`)).toBe(1);
+    });
+
     it('an unknown content encoding is a 415, and broken gzip a 400; nothing is stored', async () => {
       const before = await count(`SELECT count(*) n FROM events`);
       const send = (encoding: string, body: Buffer) =>
