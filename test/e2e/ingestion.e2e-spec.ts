@@ -17,8 +17,16 @@ describe('ingestion (Segment HTTP API)', () => {
       .post(path)
       .set('Authorization', auth)
       .send(body as object);
-  // superagent JSON-encodes a Buffer sent with a JSON content type; compressed bodies must go as they are.
-  const asIs = (body: unknown) => body as string;
+  /** A body sent exactly as given, JSON content type unless `headers` say otherwise. */
+  const postRaw = (path: string, body: string | Buffer, headers: Record<string, string> = {}) =>
+    t
+      .http()
+      .post(path)
+      .set('Authorization', auth)
+      .set({ 'Content-Type': 'application/json', ...headers })
+      // superagent would JSON-encode a Buffer sent with a JSON content type.
+      .serialize((b: unknown) => b as string)
+      .send(body);
   const count = async (sql: string, params: unknown[] = []) => Number((await t.db.query(sql, params))[0].n);
   const customer = async (userId: string) =>
     (await t.http().get(`/v1/customers/${userId}`).set('Authorization', `Bearer ${t.adminKey}`)).body;
@@ -526,23 +534,13 @@ describe('ingestion (Segment HTTP API)', () => {
     });
 
     it('malformed JSON is a 400', async () => {
-      const res = await t
-        .http()
-        .post('/v1/track')
-        .set('Authorization', auth)
-        .set('Content-Type', 'application/json')
-        .send('{"userId": ');
+      const res = await postRaw('/v1/track', '{"userId": ');
       expect(res.status).toBe(400);
       expect(res.body.error).toBe('MALFORMED_JSON');
     });
 
     it('a JSON top level that is not an object or an array is a 400', async () => {
-      const res = await t
-        .http()
-        .post('/v1/track')
-        .set('Authorization', auth)
-        .set('Content-Type', 'application/json')
-        .send('"u-1"');
+      const res = await postRaw('/v1/track', '"u-1"');
       expect(res.status).toBe(400);
       expect(res.body.error).toBe('MALFORMED_JSON');
     });
@@ -553,31 +551,18 @@ describe('ingestion (Segment HTTP API)', () => {
       ['br', brotliCompressSync],
     ])('a %s-encoded batch is stored, as some Segment libraries send it', async (encoding, compress) => {
       const messageId = `enc-${encoding}`;
-      const res = await t
-        .http()
-        .post('/v1/batch')
-        .set('Authorization', auth)
-        .set('Content-Type', 'application/json')
-        .set('Content-Encoding', encoding)
-        .serialize(asIs)
-        .send(
-          compress(
-            JSON.stringify({ batch: [{ type: 'track', userId: 'u-enc', event: 'Zipped', messageId }] }),
-          ),
-        );
+      const batch = JSON.stringify({
+        batch: [{ type: 'track', userId: 'u-enc', event: 'Zipped', messageId }],
+      });
+      const res = await postRaw('/v1/batch', compress(batch), { 'Content-Encoding': encoding });
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ success: true, stored: 1 });
       expect(await count(`SELECT count(*) n FROM events WHERE message_id = '${messageId}'`)).toBe(1);
     });
 
     it('an empty Content-Encoding reads as none', async () => {
-      const res = await t
-        .http()
-        .post('/v1/track')
-        .set('Authorization', auth)
-        .set('Content-Type', 'application/json')
-        .set('Content-Encoding', '')
-        .send({ userId: 'u-enc', event: 'Plain', messageId: 'enc-empty' });
+      const message = JSON.stringify({ userId: 'u-enc', event: 'Plain', messageId: 'enc-empty' });
+      const res = await postRaw('/v1/track', message, { 'Content-Encoding': '' });
       expect(res.status).toBe(200);
       expect(await count(`SELECT count(*) n FROM events WHERE message_id = 'enc-empty'`)).toBe(1);
     });
@@ -585,14 +570,7 @@ describe('ingestion (Segment HTTP API)', () => {
     it('an unknown content encoding is a 415, and broken gzip a 400; nothing is stored', async () => {
       const before = await count(`SELECT count(*) n FROM events`);
       const send = (encoding: string, body: Buffer) =>
-        t
-          .http()
-          .post('/v1/track')
-          .set('Authorization', auth)
-          .set('Content-Type', 'application/json')
-          .set('Content-Encoding', encoding)
-          .serialize(asIs)
-          .send(body);
+        postRaw('/v1/track', body, { 'Content-Encoding': encoding });
       const zstd = await send('zstd', Buffer.from('{}'));
       expect(zstd.status).toBe(415);
       expect(zstd.body.error).toBe('UNSUPPORTED_MEDIA_TYPE');
@@ -604,27 +582,14 @@ describe('ingestion (Segment HTTP API)', () => {
 
     it('a gzip body that inflates past the limit is a 413', async () => {
       const blob = 'x'.repeat(6 * 1024 * 1024);
-      const res = await t
-        .http()
-        .post('/v1/track')
-        .set('Authorization', auth)
-        .set('Content-Type', 'application/json')
-        .set('Content-Encoding', 'gzip')
-        .serialize(asIs)
-        .send(gzipSync(JSON.stringify({ userId: 'u', event: 'X', properties: { blob } })));
+      const message = JSON.stringify({ userId: 'u', event: 'X', properties: { blob } });
+      const res = await postRaw('/v1/track', gzipSync(message), { 'Content-Encoding': 'gzip' });
       expect(res.status).toBe(413);
       expect(res.body.error).toBe('PAYLOAD_TOO_LARGE');
     });
 
     it('JSON in another charset than UTF-8 is a 415; a UTF-8 byte-order mark is allowed', async () => {
-      const send = (type: string, body: Buffer) =>
-        t
-          .http()
-          .post('/v1/track')
-          .set('Authorization', auth)
-          .set('Content-Type', type)
-          .serialize(asIs)
-          .send(body);
+      const send = (type: string, body: Buffer) => postRaw('/v1/track', body, { 'Content-Type': type });
       const json = JSON.stringify({ userId: 'u-bom', event: 'Bommed', messageId: 'bom-1' });
       const latin1 = await send('application/json; charset=latin1', Buffer.from(json, 'latin1'));
       expect(latin1.status).toBe(415);
