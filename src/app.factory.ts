@@ -9,13 +9,14 @@ import { AppModule } from './app.module';
 import type { FieldProblem } from './common/errors/app.exception';
 import { CommonException } from './common/errors/common.exception';
 import { registerBodyParsers } from './common/http/body-parsers';
+import { logUnhandled } from './common/http/all-exceptions.filter';
 import { toErrorBody } from './common/http/error-body';
 import { rejectUnstorableText } from './common/http/reject-unstorable-text';
-import { addRequestContext, requestIdOf } from './common/http/request-context';
+import { addRequestContext, recordRequest, requestIdOf } from './common/http/request-context';
 import { NestPinoLogger } from './common/logging/logger';
 import type { AppConfig } from './config/config';
 import { migrate } from './database/migrate';
-import { errorPage } from './messaging/html-page.filter';
+import { sendErrorPage } from './messaging/html-page.filter';
 import { Metrics } from './ops/metrics';
 
 /** The Segment-compatible endpoints, whose validators check their own bodies for text PostgreSQL cannot store. */
@@ -100,17 +101,9 @@ function answerFrameworkError(
   metrics: Metrics | undefined,
 ): void {
   const { body, internal } = toErrorBody(error);
-  if (internal)
-    logger.error(
-      { reqId: req.id, errorId: body.errorId, err: { message: error.message, stack: error.stack } },
-      'unhandled error',
-    );
-  logger.info({ reqId: req.id, method: req.method, route: 'unmatched', status: body.statusCode }, 'request');
-  metrics?.observeRequest(req.method, 'unmatched', body.statusCode, reply.elapsedTime / 1000);
-  void reply.header('X-Request-Id', req.id).status(body.statusCode);
-  if (RECIPIENT_PAGES.test(req.url))
-    void reply
-      .headers({ 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' })
-      .send(errorPage(body, internal));
-  else void reply.send({ ...body, requestId: req.id });
+  if (internal) logUnhandled(logger, req.id, body.errorId, error);
+  recordRequest(logger, metrics, req, 'unmatched', body.statusCode, reply.elapsedTime / 1000);
+  void reply.header('X-Request-Id', req.id);
+  if (RECIPIENT_PAGES.test(req.url)) sendErrorPage(reply, body, internal);
+  else void reply.status(body.statusCode).send({ ...body, requestId: req.id });
 }

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Inject } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { logUnhandled } from '../common/http/all-exceptions.filter';
 import { ErrorBody, toErrorBody } from '../common/http/error-body';
 import { LOGGER } from '../common/logging/logger.token';
 import { escapeHtml, htmlPage } from './html-page';
@@ -24,26 +25,25 @@ export class HtmlPageFilter implements ExceptionFilter {
     const req = http.getRequest<FastifyRequest>();
     const res = http.getResponse<FastifyReply>();
     const { body, internal } = toErrorBody(exception);
-    if (internal) {
-      const err = exception as Error;
-      this.logger.error(
-        { reqId: req.id, errorId: body.errorId, err: { message: err?.message, stack: err?.stack } },
-        'unhandled error',
-      );
-    }
+    if (internal) logUnhandled(this.logger, req.id, body.errorId, exception);
     if (res.sent || res.raw.headersSent) {
       res.raw.end();
       return;
     }
-    void res
-      .status(body.statusCode)
-      .headers({ 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' })
-      .send(errorPage(body, internal));
+    sendErrorPage(res, body, internal);
   }
 }
 
+/** Answers with the error page for `body`, with the status the JSON filter would give. */
+export function sendErrorPage(reply: FastifyReply, body: ErrorBody, internal: boolean): void {
+  void reply
+    .status(body.statusCode)
+    .headers({ 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' })
+    .send(errorPage(body, internal));
+}
+
 /** The page for an error on a recipients' page: a bad token is a 404 page, a 500 shows only its error id. */
-export function errorPage(body: ErrorBody, internal: boolean): string {
+function errorPage(body: ErrorBody, internal: boolean): string {
   const title = TITLES[body.statusCode] ?? (internal ? 'Something went wrong' : 'Error');
   const detail =
     body.statusCode === 404

@@ -73,28 +73,23 @@ export interface WalPerItem {
  * same writes a while later.
  */
 export async function measureWal(url: string): Promise<(items: number) => Promise<WalPerItem>> {
-  const read = async () => {
-    const client = new Client({ connectionString: url });
-    await client.connect();
-    try {
-      const { rows } = await client.query<{ lsn: string; fpi: string }>(
-        `SELECT pg_current_wal_insert_lsn()::text AS lsn, wal_fpi::text AS fpi FROM pg_stat_wal`,
+  const read = (sinceLsn: string) =>
+    query(url, async (c) => {
+      const { rows } = await c.query<{ lsn: string; bytes: string; fpi: string }>(
+        `SELECT pg_current_wal_insert_lsn()::text AS lsn, pg_wal_lsn_diff(pg_current_wal_insert_lsn(), $1)::text AS bytes,
+                wal_fpi::text AS fpi FROM pg_stat_wal`,
+        [sinceLsn],
       );
       return rows[0];
-    } finally {
-      await client.end();
-    }
-  };
-  const before = await read();
+    });
+  const before = await read('0/0');
   return async (items) => {
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    const after = await read();
-    const bytes = await query(url, (c) =>
-      c.query<{ n: string }>(`SELECT pg_wal_lsn_diff($1, $2)::text AS n`, [after.lsn, before.lsn]),
-    );
+    const after = await read(before.lsn);
+    const per = (n: number) => n / Math.max(1, items);
     return {
-      bytes: Math.round(Number(bytes.rows[0].n) / Math.max(1, items)),
-      fullPageImages: Math.round(((Number(after.fpi) - Number(before.fpi)) / Math.max(1, items)) * 100) / 100,
+      bytes: Math.round(per(Number(after.bytes))),
+      fullPageImages: Math.round(per(Number(after.fpi) - Number(before.fpi)) * 100) / 100,
     };
   };
 }

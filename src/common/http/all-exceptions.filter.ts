@@ -15,17 +15,22 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const res = http.getResponse<FastifyReply>();
     const { body, internal } = toErrorBody(exception);
     body.requestId = req.id;
-    if (internal) {
-      const err = exception as Error;
-      this.logger.error(
-        { reqId: req.id, errorId: body.errorId, err: { message: err?.message, stack: err?.stack } },
-        'unhandled error',
-      );
-    }
+    if (internal) logUnhandled(this.logger, req.id, body.errorId, exception);
     if (res.sent || res.raw.headersSent) {
       res.raw.end();
       return;
     }
     void res.status(body.statusCode).send(body);
   }
+}
+
+/** A bug: logged with its stack under the error id the response names; the response itself carries no internals. */
+export function logUnhandled(
+  logger: Logger,
+  reqId: string,
+  errorId: string | undefined,
+  exception: unknown,
+): void {
+  const err = exception as Error;
+  logger.error({ reqId, errorId, err: { message: err?.message, stack: err?.stack } }, 'unhandled error');
 }

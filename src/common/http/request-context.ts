@@ -25,22 +25,25 @@ export function addRequestContext(instance: FastifyInstance, logger: Logger, met
     done();
   });
   instance.addHook('onResponse', (req, reply, done) => {
-    const route = routeOf(req);
-    const seconds = reply.elapsedTime / 1000;
-    metrics.observeRequest(req.method, route, reply.statusCode, seconds);
-    logger.info(
-      {
-        reqId: req.id,
-        method: req.method,
-        route,
-        status: reply.statusCode,
-        ms: Math.round(seconds * 1000),
-        key: req.apiKey?.id,
-      },
-      'request',
-    );
+    recordRequest(logger, metrics, req, routeOf(req), reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
+}
+
+/** The access log line and the request metrics of one answered request. */
+export function recordRequest(
+  logger: Logger,
+  metrics: Metrics | undefined,
+  req: FastifyRequest,
+  route: string,
+  status: number,
+  seconds: number,
+): void {
+  metrics?.observeRequest(req.method, route, status, seconds);
+  logger.info(
+    { reqId: req.id, method: req.method, route, status, ms: Math.round(seconds * 1000), key: req.apiKey?.id },
+    'request',
+  );
 }
 
 /** The matched route's template (`/v1/customers/:id`), or `unmatched` for a 404 without a route. */
